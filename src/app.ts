@@ -1,0 +1,21 @@
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { withConfig } from "./http/config-middleware";
+import { onError, onNotFound } from "./http/errors";
+import { healthRoutes } from "./routes/health";
+import type { AppEnv } from "./types";
+
+/** Builds the app: middleware order, error handling, and every route mounted in one place. */
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+  app.use(requestId());
+  app.use(secureHeaders({ referrerPolicy: "no-referrer", crossOriginResourcePolicy: "same-origin" }));
+  app.onError(onError);
+  app.notFound(onNotFound);
+
+  app.route("/", healthRoutes);
+  app.use("/api/*", withConfig);
+  app.use("/oauth2callback", withConfig);
+  return app;
+}

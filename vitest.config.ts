@@ -1,0 +1,47 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { createGoogleEmulator } from "./emulator/src/emulator.ts";
+import {
+  TEST_CLIENT_ID,
+  TEST_CLIENT_SECRET,
+  TEST_ENCRYPTION_KEY,
+  TEST_MAIL_FROM,
+  TEST_REDIRECT_URI,
+} from "./test/support/constants.ts";
+
+// One emulator for the whole run, in this Node process. Every outbound fetch of the Worker (and of the
+// tests, which run inside it) reaches it through Miniflare's outboundService, so the app calls the real
+// Google URLs (its defaults) and the production fetch code runs unchanged.
+const emulator = createGoogleEmulator({
+  clients: [
+    { clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, redirectUris: [TEST_REDIRECT_URI] },
+  ],
+});
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            GOOGLE_CLIENT_ID: TEST_CLIENT_ID,
+            GOOGLE_CLIENT_SECRET: TEST_CLIENT_SECRET,
+            TOKEN_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+            MAIL_FROM: TEST_MAIL_FROM,
+            GOOGLE_TIMEOUT_MS: "1500",
+          },
+          outboundService: (request) => emulator.fetch(request as unknown as Request),
+        },
+      }),
+    ],
+    test: {
+      include: ["test/**/*.test.ts"],
+      setupFiles: ["./test/support/apply-migrations.ts"],
+      testTimeout: 20_000,
+    },
+  };
+});

@@ -28,6 +28,15 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
+            // Every setting is pinned here so a developer's .dev.vars (read by wrangler) cannot leak into
+            // tests: empty means "unset", so the app uses Google's real default URLs, served by the emulator.
+            GOOGLE_AUTH_URL: "",
+            GOOGLE_TOKEN_URL: "",
+            GOOGLE_REVOKE_URL: "",
+            GOOGLE_JWKS_URL: "",
+            GOOGLE_CALENDAR_API_URL: "",
+            OAUTH_REDIRECT_URI: "",
+            MAIL_FROM_NAME: "calendar-edge tests",
             GOOGLE_CLIENT_ID: TEST_CLIENT_ID,
             GOOGLE_CLIENT_SECRET: TEST_CLIENT_SECRET,
             TOKEN_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,

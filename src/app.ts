@@ -3,7 +3,12 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { withConfig } from "./http/config-middleware";
 import { onError, onNotFound } from "./http/errors";
+import { docsRoutes } from "./routes/docs";
+import { eventsRoutes } from "./routes/events";
+import { googleAuthRoutes } from "./routes/google-auth";
 import { healthRoutes } from "./routes/health";
+import { meRoutes } from "./routes/me";
+import { oauthCallbackRoutes } from "./routes/oauth-callback";
 import type { AppEnv } from "./types";
 
 /** Builds the app: middleware order, error handling, and every route mounted in one place. */
@@ -15,7 +20,12 @@ export function createApp(): Hono<AppEnv> {
   app.notFound(onNotFound);
 
   app.route("/", healthRoutes);
+  app.route("/", docsRoutes);
   app.use("/api/*", withConfig);
   app.use("/oauth2callback", withConfig);
+  app.route("/", googleAuthRoutes);
+  app.route("/", oauthCallbackRoutes);
+  app.route("/", meRoutes);
+  app.route("/", eventsRoutes);
   return app;
 }

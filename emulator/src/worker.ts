@@ -1,0 +1,33 @@
+import { createGoogleEmulator, type EmulatorClient, type GoogleEmulator } from "./emulator.ts";
+
+/** The emulator Worker's vars (emulator/wrangler.toml). */
+interface EmulatorWorkerEnv {
+  /** JSON array of `{ clientId, clientSecret, redirectUris, name? }`. */
+  EMULATOR_CLIENTS: string;
+}
+
+function parseClients(json: string): EmulatorClient[] {
+  const clients: unknown = JSON.parse(json);
+  const valid =
+    Array.isArray(clients) &&
+    clients.every(
+      (client) =>
+        typeof client?.clientId === "string" &&
+        typeof client.clientSecret === "string" &&
+        Array.isArray(client.redirectUris) &&
+        client.redirectUris.every((uri: unknown) => typeof uri === "string"),
+    );
+  if (!valid)
+    throw new Error("EMULATOR_CLIENTS must be a JSON array of { clientId, clientSecret, redirectUris }");
+  return clients as EmulatorClient[];
+}
+
+// Module scope: wrangler dev runs one isolate, so every request sees the same accounts, tokens and events.
+let emulator: GoogleEmulator | undefined;
+
+export default {
+  async fetch(request: Request, env: EmulatorWorkerEnv): Promise<Response> {
+    emulator ??= createGoogleEmulator({ clients: parseClients(env.EMULATOR_CLIENTS) });
+    return emulator.fetch(request);
+  },
+};

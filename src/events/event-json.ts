@@ -1,0 +1,33 @@
+import { formatInZone } from "../time/zoned-time";
+import type { StoredEvent } from "./event-model";
+
+/** The contract's Event JSON. Times are shown with the event's own zone offset. */
+export function toEventJson(event: StoredEvent) {
+  const { row } = event;
+  return {
+    id: row.id,
+    google_event_id: row.googleEventId,
+    ical_uid: row.icalUid,
+    status: row.status,
+    summary: row.summary,
+    description: row.description,
+    location: row.location,
+    participants: event.participants,
+    start_time: formatInZone(new Date(row.startTime), row.timeZone),
+    end_time: formatInZone(new Date(row.endTime), row.timeZone),
+    time_zone: row.timeZone,
+    html_link: row.htmlLink,
+    meet_url: row.meetUrl,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    emails: event.emails.map((e) => ({
+      to: e.to,
+      kind: e.kind,
+      status: e.status,
+      attempts: e.attempts,
+      last_error: e.lastError,
+    })),
+  };
+}
+
+export type EventJson = ReturnType<typeof toEventJson>;

@@ -1,0 +1,49 @@
+import type { EventRow } from "../db/schema";
+
+/** What a client controls about an event, fully resolved (instants, normalized participants). */
+export interface EventState {
+  summary: string;
+  description: string | null;
+  location: string | null;
+  participants: string[];
+  start: Date;
+  end: Date;
+  timeZone: string;
+  conference: "google_meet" | null;
+}
+
+/** One recipient's mail for one change, as shown under `emails`. */
+export interface EmailStatus {
+  to: string;
+  kind: "created" | "updated" | "cancelled";
+  status: "queued" | "sent" | "failed";
+  attempts: number;
+  lastError: string | null;
+  sequence: number;
+}
+
+/** An event as stored: its row, participants and mail states. */
+export interface StoredEvent {
+  row: EventRow;
+  participants: string[];
+  emails: EmailStatus[];
+}
+
+/** The resolved state a stored row describes. */
+export function stateOfRow(row: EventRow, participants: string[]): EventState {
+  return {
+    summary: row.summary,
+    description: row.description,
+    location: row.location,
+    participants,
+    start: new Date(row.startTime),
+    end: new Date(row.endTime),
+    timeZone: row.timeZone,
+    conference: row.conference,
+  };
+}
+
+/** The seed's default title. */
+export function defaultSummary(participantCount: number): string {
+  return `Meeting with ${participantCount} participant${participantCount === 1 ? "" : "s"}`;
+}

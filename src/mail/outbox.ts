@@ -1,0 +1,194 @@
+import { and, eq, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import { events, outbox, participants } from "../db/schema";
+import { type Sender, sendParticipantMail } from "./mailer";
+import { buildMessage } from "./messages";
+
+// Mail leaves through the outbox: rows written with the event change, delivered by the queue consumer,
+// re-enqueued by the cron sweep if a message is lost. A row is claimed before sending and marked sent
+// after, so no retry mails anyone twice for the same change.
+
+/** A queue message: which outbox row to deliver. */
+export interface MailJob {
+  outboxId: string;
+}
+
+/** Attempts before a row is given up on (then `failed` for good, visible in the event's `emails`). */
+export const MAX_MAIL_ATTEMPTS = 6;
+/** How long a claim holds a row: a send in progress is not picked up again before this (nor by the sweep). */
+const CLAIM_MS = 60_000;
+
+export interface OutboxDeps {
+  config: Config;
+  db: Db;
+  mailQueue: Queue<MailJob>;
+}
+
+export interface DeliveryDeps {
+  config: Config;
+  db: Db;
+  mailer: SendEmail;
+}
+
+/** Enqueues an event's queued mail; runs after the response (waitUntil). Failure is left to the sweep. */
+export async function dispatchQueuedMail(deps: OutboxDeps, eventId: string): Promise<void> {
+  try {
+    const rows = await deps.db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(and(eq(outbox.eventId, eventId), eq(outbox.status, "queued"), eq(outbox.attempts, 0)))
+      .all();
+    await enqueue(
+      deps.mailQueue,
+      rows.map((r) => r.id),
+    );
+  } catch (err) {
+    console.error(
+      JSON.stringify({
+        level: "warn",
+        msg: "mail enqueue failed; the sweep will retry",
+        event_id: eventId,
+        error: String(err),
+      }),
+    );
+  }
+}
+
+/** Re-enqueues rows that are due and unclaimed: lost messages, expired claims, failed sends awaiting retry. */
+export async function sweepOutbox(deps: OutboxDeps, now = Date.now()): Promise<number> {
+  // Fresh rows get a minute for their own message to arrive before the sweep duplicates it.
+  const due = new Date(now - CLAIM_MS).toISOString();
+  const rows = await deps.db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(
+      and(
+        ne(outbox.status, "sent"),
+        lt(outbox.attempts, MAX_MAIL_ATTEMPTS),
+        lte(outbox.nextAttemptAt, due),
+        unclaimed(now),
+      ),
+    )
+    .limit(500)
+    .all();
+  await enqueue(
+    deps.mailQueue,
+    rows.map((r) => r.id),
+  );
+  return rows.length;
+}
+
+export type DeliveryOutcome = "sent" | "skipped" | { retryInSeconds: number };
+
+/**
+ * Delivers one outbox row. "skipped" when it is already sent or claimed by another delivery (a duplicate
+ * message); a retry delay when the send failed and attempts remain.
+ */
+export async function deliverOutboxRow(
+  deps: DeliveryDeps,
+  outboxId: string,
+  now = Date.now(),
+): Promise<DeliveryOutcome> {
+  const claim = await deps.db
+    .update(outbox)
+    .set({ attempts: sql`${outbox.attempts} + 1`, claimedUntil: new Date(now + CLAIM_MS).toISOString() })
+    .where(
+      and(
+        eq(outbox.id, outboxId),
+        ne(outbox.status, "sent"),
+        lt(outbox.attempts, MAX_MAIL_ATTEMPTS),
+        unclaimed(now),
+      ),
+    )
+    .returning()
+    .get();
+  if (!claim) return "skipped";
+
+  try {
+    const event = await deps.db.select().from(events).where(eq(events.id, claim.eventId)).get();
+    if (!event) return "skipped";
+    const people = await deps.db
+      .select({ email: participants.email })
+      .from(participants)
+      .where(eq(participants.eventId, event.id))
+      .orderBy(participants.position)
+      .all();
+    const message = buildMessage(
+      claim.kind,
+      {
+        icalUid: event.icalUid ?? `${event.googleEventId}@google.com`,
+        sequence: claim.sequence,
+        summary: event.summary,
+        description: event.description,
+        location: event.location,
+        startTime: new Date(event.startTime),
+        endTime: new Date(event.endTime),
+        timeZone: event.timeZone,
+        participants: people.map((p) => p.email),
+        htmlLink: event.htmlLink,
+        meetUrl: event.meetUrl,
+      },
+      { email: event.organizerEmail },
+      new Date(now),
+    );
+    await sendParticipantMail(
+      deps.mailer,
+      senderOf(deps.config),
+      claim.recipient,
+      event.organizerEmail,
+      message,
+    );
+    await deps.db
+      .update(outbox)
+      .set({ status: "sent", sentAt: new Date().toISOString(), lastError: null, claimedUntil: null })
+      .where(eq(outbox.id, outboxId));
+    return "sent";
+  } catch (err) {
+    const retryInSeconds = Math.min(3600, 30 * 2 ** (claim.attempts - 1));
+    await deps.db
+      .update(outbox)
+      .set({
+        status: "failed",
+        claimedUntil: null,
+        lastError: describeMailError(err),
+        nextAttemptAt: new Date(now + retryInSeconds * 1000).toISOString(),
+      })
+      .where(eq(outbox.id, outboxId));
+    return claim.attempts >= MAX_MAIL_ATTEMPTS ? "skipped" : { retryInSeconds };
+  }
+}
+
+/** Marks rows whose messages exhausted the queue's retries (dead-letter queue). */
+export async function markDeadLettered(db: Db, outboxIds: string[]): Promise<void> {
+  if (outboxIds.length === 0) return;
+  await db
+    .update(outbox)
+    .set({
+      status: "failed",
+      attempts: MAX_MAIL_ATTEMPTS,
+      lastError: sql`coalesce(${outbox.lastError}, 'gave up after retries')`,
+    })
+    .where(and(inArray(outbox.id, outboxIds), or(eq(outbox.status, "queued"), eq(outbox.status, "failed"))));
+}
+
+function unclaimed(now: number) {
+  return or(isNull(outbox.claimedUntil), lt(outbox.claimedUntil, new Date(now).toISOString()));
+}
+
+async function enqueue(queue: Queue<MailJob>, ids: string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 100) {
+    await queue.sendBatch(ids.slice(i, i + 100).map((outboxId) => ({ body: { outboxId } })));
+  }
+}
+
+function senderOf(config: Config): Sender {
+  if (!config.mailFrom) throw new Error("MAIL_FROM is not set");
+  return { email: config.mailFrom, name: config.mailFromName };
+}
+
+/** A short, log- and client-safe description of a send failure. */
+function describeMailError(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.replace(/[\r\n\t]+/g, " ").slice(0, 200);
+}

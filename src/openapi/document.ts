@@ -1,0 +1,340 @@
+import { CreateEventBody, EventIdParam, ListEventsQuery, UpdateEventBody } from "../routes/events.schemas";
+import { SchemaConverter } from "./json-schema";
+import { describeErrors, problemResponses } from "./problems";
+import {
+  AuthorizationUrlSchema,
+  ConnectResultSchema,
+  EventListSchema,
+  EventSchema,
+  HealthSchema,
+  MeSchema,
+  ProblemSchema,
+} from "./schemas";
+
+type Json = Record<string, unknown>;
+
+const BEARER = [{ bearerAuth: [] }];
+const GOOGLE_ERRORS = ["google_unavailable", "google_rate_limited", "google_timeout"] as const;
+const CALENDAR_ERRORS = ["reauthorization_required", "google_rejected", ...GOOGLE_ERRORS] as const;
+const BODY_ERRORS = [
+  "invalid_json",
+  "payload_too_large",
+  "unsupported_media_type",
+  "validation_failed",
+] as const;
+
+const SET_COOKIE = {
+  description: "Binds the OAuth state to this browser (HttpOnly, SameSite=Lax, Max-Age=600).",
+  schema: { type: "string" },
+};
+
+// Shown by Swagger UI instead of values generated from the schemas (the email pattern makes gibberish).
+const CREATE_EXAMPLE = {
+  participants: ["ada@example.com", "grace@example.com"],
+  start_time: "2026-12-01T10:00:00",
+  end_time: "2026-12-01T10:30:00",
+  time_zone: "Europe/Berlin",
+  summary: "Design review",
+  conference: "google_meet",
+};
+const UPDATE_EXAMPLE = { start_time: "2026-12-01T11:00:00", end_time: "2026-12-01T11:30:00" };
+
+let cached: string | undefined;
+
+/** The OpenAPI 3.1 document as JSON text, built on first use and kept for the isolate's lifetime. */
+export function getOpenApiJson(): string {
+  cached ??= JSON.stringify(buildOpenApiDocument());
+  return cached;
+}
+
+/** Builds the OpenAPI 3.1 document of every route from the handlers' zod schemas and the response shapes. */
+export function buildOpenApiDocument(): Json {
+  const schemas = new SchemaConverter();
+  const json = (schema: Parameters<SchemaConverter["convert"]>[0], example?: Json) => ({
+    "application/json": { schema: schemas.convert(schema), ...(example ? { example } : {}) },
+  });
+  const event = json(EventSchema);
+  const eventId = schemas.parameters(EventIdParam, "path");
+  schemas.convert(ProblemSchema);
+
+  const paths: Record<string, Json> = {
+    "/health": {
+      get: {
+        operationId: "getHealth",
+        tags: ["Service"],
+        summary: "Liveness check",
+        description: "Answers without touching configuration or storage.",
+        responses: {
+          200: { description: "The Worker is up.", content: json(HealthSchema) },
+          ...problemResponses([]),
+        },
+      },
+    },
+    "/api/google-auth/": {
+      get: {
+        operationId: "startGoogleConsent",
+        tags: ["Google connection"],
+        summary: "Start connecting a Google account",
+        description: [
+          "Redirects the browser to Google's consent page (PKCE, `access_type=offline`, `prompt=consent`,",
+          "scopes `openid email https://www.googleapis.com/auth/calendar.events`).",
+          "With `Accept: application/json` it answers 200 with the URL instead. Either way it sets an HttpOnly",
+          "cookie that binds the OAuth `state` to this browser for 10 minutes (`__Host-calendar_edge_oauth`",
+          "over https, `calendar_edge_oauth` on plain-http local development); `/oauth2callback/` needs it back.",
+        ].join(" "),
+        responses: {
+          200: {
+            description: "With `Accept: application/json`: the consent URL to open in the same browser.",
+            headers: { "Set-Cookie": SET_COOKIE },
+            content: json(AuthorizationUrlSchema),
+          },
+          302: {
+            description: "Otherwise: a redirect to Google's consent page.",
+            headers: {
+              Location: { description: "Google's consent page.", schema: { type: "string", format: "uri" } },
+              "Set-Cookie": SET_COOKIE,
+            },
+          },
+          ...problemResponses(["configuration_error"]),
+        },
+      },
+    },
+    "/oauth2callback/": {
+      get: {
+        operationId: "completeGoogleConsent",
+        tags: ["Google connection"],
+        summary: "Google's redirect back: issue an API token",
+        description: [
+          "Checks `state` against the browser's cookie (single use), exchanges `code` with the PKCE verifier,",
+          "verifies the ID token, requires the calendar scope and stores the tokens encrypted.",
+          "With `Accept: application/json` the answer and errors are JSON; otherwise HTML pages.",
+          "The API token is shown only once.",
+        ].join(" "),
+        parameters: [
+          { name: "code", in: "query", required: false, schema: { type: "string" } },
+          { name: "state", in: "query", required: false, schema: { type: "string" } },
+          {
+            name: "error",
+            in: "query",
+            required: false,
+            description: "Set by Google when consent failed, e.g. `access_denied`.",
+            schema: { type: "string" },
+          },
+          {
+            name: "__Host-calendar_edge_oauth",
+            in: "cookie",
+            required: false,
+            description: "Set by `GET /api/google-auth/` (named `calendar_edge_oauth` over plain http).",
+            schema: { type: "string" },
+          },
+        ],
+        responses: {
+          200: {
+            description: "The account is connected.",
+            content: {
+              ...json(ConnectResultSchema),
+              "text/html": {
+                schema: { type: "string", description: "The account's email and the API token." },
+              },
+            },
+          },
+          ...problemResponses(
+            [
+              "invalid_oauth_state",
+              "oauth_callback_invalid",
+              "access_denied",
+              "insufficient_scope",
+              "google_oauth_error",
+              "invalid_id_token",
+              ...GOOGLE_ERRORS,
+              "configuration_error",
+            ],
+            { html: true },
+          ),
+        },
+      },
+    },
+    "/api/me": {
+      get: {
+        operationId: "getMe",
+        tags: ["Google connection"],
+        summary: "The caller's account and Google connection",
+        security: BEARER,
+        responses: {
+          200: { description: "The account and its Google grant.", content: json(MeSchema) },
+          ...problemResponses(["unauthorized", "configuration_error"]),
+        },
+      },
+    },
+    "/api/google-auth/revoke/": {
+      post: {
+        operationId: "revokeGoogleGrant",
+        tags: ["Google connection"],
+        summary: "Disconnect Google",
+        description:
+          "Revokes the grant at Google and deletes the stored tokens; `/api/me` then shows `disconnected`.",
+        security: BEARER,
+        responses: {
+          204: { description: "Revoked (also when nothing was connected)." },
+          ...problemResponses([
+            "unauthorized",
+            "google_oauth_error",
+            ...GOOGLE_ERRORS,
+            "configuration_error",
+          ]),
+        },
+      },
+    },
+    "/api/events/": {
+      post: {
+        operationId: "createEvent",
+        tags: ["Events"],
+        summary: "Book an event",
+        description: [
+          "Creates the event in the connected Google Calendar (`sendUpdates=none`) and mails every participant",
+          "an iCalendar invitation (`METHOD:REQUEST`). Mail leaves after the response; see `emails`.",
+        ].join(" "),
+        security: BEARER,
+        parameters: [
+          {
+            name: "Idempotency-Key",
+            in: "header",
+            required: false,
+            description:
+              "The same key with the same body returns the same event (still one Google event); with another body → 422 `idempotency_key_reused`.",
+            schema: { type: "string", pattern: "^[\\x21-\\x7e]{1,255}$" },
+          },
+        ],
+        requestBody: { required: true, content: json(CreateEventBody, CREATE_EXAMPLE) },
+        responses: {
+          201: {
+            description: "Created.",
+            headers: { Location: { description: "The event's URL.", schema: { type: "string" } } },
+            content: event,
+          },
+          200: {
+            description: "A retry with the same `Idempotency-Key`: the event created before.",
+            content: event,
+          },
+          ...problemResponses([
+            ...BODY_ERRORS,
+            "idempotency_key_invalid",
+            "idempotency_key_reused",
+            "request_in_progress",
+            "unauthorized",
+            ...CALENDAR_ERRORS,
+            "configuration_error",
+          ]),
+        },
+      },
+      get: {
+        operationId: "listEvents",
+        tags: ["Events"],
+        summary: "List the caller's events",
+        description:
+          "Ordered by start time, then id; cancelled events included. Unknown parameters are rejected (422).",
+        security: BEARER,
+        parameters: schemas.parameters(ListEventsQuery, "query"),
+        responses: {
+          200: { description: "One page.", content: json(EventListSchema) },
+          ...problemResponses(["unauthorized", "validation_failed", "configuration_error"]),
+        },
+      },
+    },
+    "/api/events/{id}": {
+      parameters: eventId,
+      get: {
+        operationId: "getEvent",
+        tags: ["Events"],
+        summary: "Read one event",
+        description: "Another account's event is 404 too.",
+        security: BEARER,
+        responses: {
+          200: { description: "The event.", content: event },
+          ...problemResponses(["unauthorized", "not_found", "configuration_error"]),
+        },
+      },
+      patch: {
+        operationId: "updateEvent",
+        tags: ["Events"],
+        summary: "Change or reschedule an event",
+        description:
+          "Any create field. Google is updated and every participant is mailed (removed ones a cancellation).",
+        security: BEARER,
+        requestBody: { required: true, content: json(UpdateEventBody, UPDATE_EXAMPLE) },
+        responses: {
+          200: { description: "The updated event.", content: event },
+          ...problemResponses([
+            ...BODY_ERRORS,
+            "unauthorized",
+            "not_found",
+            "event_cancelled",
+            "request_in_progress",
+            ...CALENDAR_ERRORS,
+            "configuration_error",
+          ]),
+        },
+      },
+      delete: {
+        operationId: "cancelEvent",
+        tags: ["Events"],
+        summary: "Cancel an event",
+        description:
+          "Cancels it at Google and mails every participant a `METHOD:CANCEL`. Repeating it is harmless.",
+        security: BEARER,
+        responses: {
+          204: { description: "Cancelled." },
+          ...problemResponses([
+            "unauthorized",
+            "not_found",
+            "request_in_progress",
+            ...CALENDAR_ERRORS,
+            "configuration_error",
+          ]),
+        },
+      },
+    },
+    "/openapi.json": {
+      get: {
+        operationId: "getOpenApiDocument",
+        tags: ["Service"],
+        summary: "This document",
+        responses: {
+          200: {
+            description: "OpenAPI 3.1.",
+            content: { "application/json": { schema: { type: "object" } } },
+          },
+          ...problemResponses([]),
+        },
+      },
+    },
+    "/docs": {
+      get: {
+        operationId: "getApiReference",
+        tags: ["Service"],
+        summary: "API reference (Swagger UI, served by this Worker, works offline)",
+        responses: {
+          200: { description: "An HTML page.", content: { "text/html": { schema: { type: "string" } } } },
+          ...problemResponses([]),
+        },
+      },
+    },
+  };
+
+  return {
+    openapi: "3.1.1",
+    info: { title: "calendar-edge", version: "0.1.0", description: describeErrors() },
+    tags: [
+      { name: "Google connection", description: "Connect a Google account and get an API token." },
+      { name: "Events", description: "Book, list, reschedule and cancel events." },
+      { name: "Service", description: "Health and documentation." },
+    ],
+    paths,
+    components: {
+      schemas: schemas.components,
+      securitySchemes: {
+        bearerAuth: { type: "http", scheme: "bearer", description: "API token from /oauth2callback/." },
+      },
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { Hono } from "hono";
+import { depsFromContext } from "../deps";
+import { revokeGrant } from "../google/oauth-endpoints";
+import { requireApiToken } from "../http/api-auth";
+import { wantsJson } from "../http/negotiate";
+import { buildAuthorizationUrl, resolveRedirectUri } from "../oauth/authorize";
+import { setBindingCookie } from "../oauth/binding-cookie";
+import { createOAuthState } from "../oauth/state-store";
+import type { AppEnv } from "../types";
+
+/** Starting a consent (public), and revoking the connected grant (API token). */
+export const googleAuthRoutes = new Hono<AppEnv>()
+  .get("/api/google-auth", async (c) => {
+    const config = c.get("config");
+    const redirectUri = resolveRedirectUri(config, c.req.url);
+    const { state, codeVerifier, browserBinding } = await createOAuthState(c.env.TOKENS, redirectUri);
+    const authorizationUrl = await buildAuthorizationUrl(config, { state, codeVerifier, redirectUri });
+    setBindingCookie(c, browserBinding);
+    c.header("cache-control", "no-store");
+    if (wantsJson(c)) return c.json({ authorization_url: authorizationUrl });
+    return c.redirect(authorizationUrl, 302);
+  })
+  .post("/api/google-auth/revoke", requireApiToken, async (c) => {
+    const deps = depsFromContext(c);
+    const account = c.get("account");
+    const grant = await deps.tokens.get(account.id);
+    if (grant) {
+      // Revoking the refresh token ends the whole grant at Google (and its access tokens).
+      await revokeGrant(deps.config, grant.refreshToken ?? grant.accessToken);
+      await deps.tokens.delete(account.id);
+    }
+    return c.body(null, 204);
+  });

@@ -1,0 +1,16 @@
+import { Hono } from "hono";
+import { depsFromContext } from "../deps";
+import { requireApiToken } from "../http/api-auth";
+import type { AppEnv } from "../types";
+
+/** The caller's account and the state of its Google connection. */
+export const meRoutes = new Hono<AppEnv>().get("/api/me", requireApiToken, async (c) => {
+  const account = c.get("account");
+  const grant = await depsFromContext(c).tokens.get(account.id);
+  return c.json({
+    account: { id: account.id, email: account.email },
+    google: grant
+      ? { status: grant.status, scopes: grant.scopes }
+      : { status: "disconnected" as const, scopes: [] as string[] },
+  });
+});

@@ -1,0 +1,98 @@
+// Layer: module on real bindings (tokens/access-token.ts on local KV) against the Google emulator,
+// plus what a client then sees over HTTP (/api/me). CONTRACT.md "Errors": reauthorization_required.
+import { env } from "cloudflare:workers";
+import { describe, it } from "vitest";
+import { parseConfig } from "../src/config";
+import { ProblemError } from "../src/http/problem";
+import { getAccessToken } from "../src/tokens/access-token";
+import { createTokenStore } from "../src/tokens/token-store";
+import { callsOf, expireAccessTokens, injectFault, revokeGrantsAtGoogle } from "./support/google";
+import { me, signIn } from "./support/sign-in";
+
+function deps() {
+  const config = parseConfig(env);
+  return { config, tokens: createTokenStore(env.TOKENS, config.tokenEncryptionKey) };
+}
+
+async function expireStoredToken(accountId: string): Promise<void> {
+  const store = deps().tokens;
+  const grant = (await store.get(accountId))!;
+  await store.put({ ...grant, accessTokenExpiresAt: Date.now() + 30_000 });
+}
+
+describe("getAccessToken", () => {
+  it("returns the stored token while it is fresh, without calling Google", async ({ expect }) => {
+    const user = await signIn();
+    const token = await getAccessToken(deps(), user.accountId);
+    expect(token).toMatch(/^ya29\./);
+    expect(await callsOf(user.email, "token")).toHaveLength(1);
+  });
+
+  it("refreshes within 60 s of expiry, exactly once, and saves the new token", async ({ expect }) => {
+    const user = await signIn();
+    const before = await getAccessToken(deps(), user.accountId);
+    await expireStoredToken(user.accountId);
+    const after = await getAccessToken(deps(), user.accountId);
+    expect(after).not.toBe(before);
+    expect(await getAccessToken(deps(), user.accountId)).toBe(after);
+    const refreshes = (await callsOf(user.email, "token")).filter((c) => c.grantType === "refresh_token");
+    expect(refreshes).toHaveLength(1);
+    const stored = await deps().tokens.get(user.accountId);
+    expect(stored?.accessToken).toBe(after);
+    expect(stored?.refreshToken).toMatch(/^1\/\//);
+  });
+
+  it("maps invalid_grant to a persistent reauthorization_required, never retried", async ({ expect }) => {
+    const user = await signIn();
+    await revokeGrantsAtGoogle(user.email);
+    await expireStoredToken(user.accountId);
+    const err = await getAccessToken(deps(), user.accountId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProblemError);
+    expect((err as ProblemError).code).toBe("reauthorization_required");
+    expect((err as ProblemError).status).toBeLessThan(500);
+    // Remembered: the next call does not ask Google again.
+    await expect(getAccessToken(deps(), user.accountId)).rejects.toMatchObject({
+      code: "reauthorization_required",
+    });
+    const refreshes = (await callsOf(user.email, "token")).filter((c) => c.grantType === "refresh_token");
+    expect(refreshes).toHaveLength(1);
+    const { body } = await me(user.token);
+    expect(body.google.status).toBe("reauthorization_required");
+  });
+
+  it("recovers when the user consents again", async ({ expect }) => {
+    const user = await signIn();
+    await revokeGrantsAtGoogle(user.email);
+    await expireStoredToken(user.accountId);
+    await getAccessToken(deps(), user.accountId).catch(() => undefined);
+    const again = await signIn({ email: user.email });
+    expect((await me(again.token)).body.google.status).toBe("connected");
+    await expect(getAccessToken(deps(), user.accountId)).resolves.toMatch(/^ya29\./);
+  });
+
+  it("surfaces other token-endpoint errors as 502 naming Google's code", async ({ expect }) => {
+    const user = await signIn();
+    await expireStoredToken(user.accountId);
+    await injectFault({
+      endpoint: "token",
+      account: user.email,
+      grantType: "refresh_token",
+      status: 401,
+      body: { error: "invalid_client", error_description: "Unauthorized" },
+    });
+    const err = (await getAccessToken(deps(), user.accountId).catch((e: unknown) => e)) as ProblemError;
+    expect(err.code).toBe("google_oauth_error");
+    expect(err.status).toBe(502);
+    expect(err.toJSON().google_error).toBe("invalid_client");
+    // Not a dead grant: still connected.
+    expect((await me(user.token)).body.google.status).toBe("connected");
+  });
+
+  it("forces a refresh after Google rejected a token it had not expired locally", async ({ expect }) => {
+    const user = await signIn();
+    const before = await getAccessToken(deps(), user.accountId);
+    await expireAccessTokens(user.email);
+    const after = await getAccessToken(deps(), user.accountId, { force: true });
+    expect(after).not.toBe(before);
+  });
+});

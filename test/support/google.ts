@@ -1,0 +1,89 @@
+// Drives the Google emulator from tests: plain fetches to Google's real URLs reach it through Miniflare's
+// outboundService (see vitest.config.ts).
+
+const CONTROL = "https://www.googleapis.com/__emulator";
+
+/** Options of one injected fault (emulator/README.md "Control surface"). */
+export interface FaultSpec {
+  endpoint:
+    | "auth"
+    | "token"
+    | "revoke"
+    | "certs"
+    | "events.insert"
+    | "events.get"
+    | "events.list"
+    | "events.patch"
+    | "events.delete";
+  account?: string;
+  grantType?: "authorization_code" | "refresh_token";
+  times?: number;
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+  drop?: boolean;
+  afterRealCall?: boolean;
+  idToken?: { claims?: Record<string, unknown>; foreignKey?: boolean };
+  omitRefreshToken?: boolean;
+}
+
+async function control(path: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(`${CONTROL}${path}`, {
+    ...init,
+    headers: { "content-type": "application/json", ...init.headers },
+  });
+  if (!res.ok) throw new Error(`emulator control ${path} answered ${res.status}: ${await res.text()}`);
+  return res;
+}
+
+export async function injectFault(fault: FaultSpec): Promise<string> {
+  const res = await control("/faults", { method: "POST", body: JSON.stringify(fault) });
+  return ((await res.json()) as { id: string }).id;
+}
+
+export async function clearFault(id: string): Promise<void> {
+  await fetch(`${CONTROL}/faults/${id}`, { method: "DELETE" });
+}
+
+export async function expireAccessTokens(email: string): Promise<void> {
+  await control(`/accounts/${encodeURIComponent(email)}/expire-tokens`, { method: "POST" });
+}
+
+export async function revokeGrantsAtGoogle(email: string): Promise<void> {
+  await control(`/accounts/${encodeURIComponent(email)}/revoke-grants`, { method: "POST" });
+}
+
+export interface EmulatorCall {
+  endpoint: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  grantType?: string;
+}
+
+export async function callsOf(email: string, endpoint?: string): Promise<EmulatorCall[]> {
+  const q = new URLSearchParams({ account: email, ...(endpoint ? { endpoint } : {}) });
+  return (await (await control(`/calls?${q}`)).json()) as EmulatorCall[];
+}
+
+/** Every event the emulator holds for the account (cancelled included). */
+export async function googleEventsOf(email: string): Promise<GoogleEventResource[]> {
+  return (await (
+    await control(`/accounts/${encodeURIComponent(email)}/events`)
+  ).json()) as GoogleEventResource[];
+}
+
+export interface GoogleEventResource {
+  id: string;
+  status: string;
+  summary?: string;
+  iCalUID: string;
+  sequence: number;
+  start: { dateTime?: string; timeZone?: string };
+  end: { dateTime?: string; timeZone?: string };
+  attendees?: { email: string }[];
+  hangoutLink?: string;
+  conferenceData?: unknown;
+}

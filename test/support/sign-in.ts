@@ -1,0 +1,73 @@
+import { api, app } from "./app";
+
+export interface SignedIn {
+  email: string;
+  token: string;
+  accountId: string;
+}
+
+export interface ConsentOptions {
+  email?: string;
+  decision?: "allow" | "deny";
+  /** Tick the calendar box on the consent page (default true). */
+  grantCalendar?: boolean;
+}
+
+export interface ConsentResult {
+  /** `name=value` of the binding cookie set by /api/google-auth/. */
+  cookie: string;
+  /** Path + query of the redirect back to /oauth2callback/. */
+  callbackPath: string;
+  authorizationUrl: URL;
+}
+
+/** A fresh address per call: test files share one emulator, so every test gets its own Google account. */
+export function newEmail(label = "user"): string {
+  return `${label}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+}
+
+/** Starts the consent at the app and answers Google's consent page as a user would (without a browser). */
+export async function consent(options: ConsentOptions = {}): Promise<ConsentResult> {
+  const start = await app("/api/google-auth/", { headers: { accept: "application/json" } });
+  if (start.status !== 200) throw new Error(`google-auth answered ${start.status}`);
+  const cookie = (start.headers.get("set-cookie") ?? "").split(";")[0]!;
+  const authorizationUrl = new URL(((await start.json()) as { authorization_url: string }).authorization_url);
+
+  const form = new URLSearchParams(authorizationUrl.searchParams);
+  form.set("email", options.email ?? newEmail());
+  form.set("decision", options.decision ?? "allow");
+  if (options.grantCalendar !== false)
+    form.append("granted_scope", "https://www.googleapis.com/auth/calendar.events");
+  const answer = await fetch(new URL("/o/oauth2/v2/auth/approve", authorizationUrl), {
+    method: "POST",
+    body: form,
+    redirect: "manual",
+  });
+  const location = answer.headers.get("location");
+  if (answer.status !== 302 || !location)
+    throw new Error(`consent answered ${answer.status}: ${await answer.text()}`);
+  const back = new URL(location);
+  return { cookie, callbackPath: `${back.pathname}${back.search}`, authorizationUrl };
+}
+
+/** The whole flow: consent, callback (JSON), and the resulting API token. */
+export async function signIn(options: ConsentOptions = {}): Promise<SignedIn> {
+  const email = options.email ?? newEmail();
+  const { cookie, callbackPath } = await consent({ ...options, email });
+  const res = await app(callbackPath, { headers: { cookie, accept: "application/json" } });
+  if (res.status !== 200) throw new Error(`callback answered ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { api_token: string; account: { id: string; email: string } };
+  return { email, token: body.api_token, accountId: body.account.id };
+}
+
+/** GET /api/me for a token. */
+export async function me(token: string) {
+  const res = await api("/api/me", { token });
+  return {
+    res,
+    body: (await res.json()) as {
+      account: { id: string; email: string };
+      google: { status: string; scopes: string[] };
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { CALENDAR_EVENTS_SCOPE, canReadEvents, canWriteEvents } from "./scopes.t
 import { type EmulatorState, type IssuedToken, isAccessTokenValid } from "./state.ts";
 
 /** The access token of a Calendar request: `Authorization: Bearer`, else the `access_token` query parameter. */
-export function bearerToken(request: Request, url: URL): string | undefined {
+function bearerToken(request: Request, url: URL): string | undefined {
   const match = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)\s*$/i);
   return match?.[1] ?? url.searchParams.get("access_token") ?? undefined;
 }

@@ -295,7 +295,7 @@ export function resolveConference(
 }
 
 /** `hangoutLink` for a Meet conference: its video entry point. */
-export function hangoutLinkOf(conference: Record<string, unknown> | undefined): string | undefined {
+function hangoutLinkOf(conference: Record<string, unknown> | undefined): string | undefined {
   const entryPoints = conference?.entryPoints;
   if (!Array.isArray(entryPoints)) return undefined;
   const video = entryPoints.find((entry: unknown) => isObject(entry) && entry.entryPointType === "video");

@@ -18,7 +18,7 @@ export interface ApiErrorItem {
 }
 
 /** Google's JSON API error body: `{"error":{"errors":[...],"code":...,"message":...}}`. */
-export function apiErrorBody(status: number, item: ApiErrorItem, googleStatus?: string): unknown {
+function apiErrorBody(status: number, item: ApiErrorItem, googleStatus?: string): unknown {
   const error: Record<string, unknown> = {
     errors: [{ domain: item.domain ?? "global", ...item }],
     code: status,
@@ -41,16 +41,6 @@ export function apiErrorResponse(
 /** 404 `notFound`, as the Calendar API answers for an unknown event or calendar. */
 export function notFoundResponse(): Response {
   return apiErrorResponse(404, { reason: "notFound", message: "Not Found" });
-}
-
-/** 400 for a query parameter outside what the discovery document allows. */
-export function invalidParameterResponse(name: string, message: string): Response {
-  return apiErrorResponse(400, {
-    reason: "invalidParameter",
-    message,
-    location: name,
-    locationType: "parameter",
-  });
 }
 
 /** 401 for a missing, unknown, expired or revoked access token: Google's body and `WWW-Authenticate`. */

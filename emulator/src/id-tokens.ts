@@ -3,7 +3,7 @@ import { USERINFO_EMAIL_SCOPE, USERINFO_PROFILE_SCOPE } from "./scopes.ts";
 import type { Account } from "./state.ts";
 
 /** Google's ID-token issuer. */
-export const GOOGLE_ISSUER = "https://accounts.google.com";
+const GOOGLE_ISSUER = "https://accounts.google.com";
 const ID_TOKEN_TTL_SECONDS = 3600;
 
 /** Claim overrides a fault applies to an ID token; `null` removes a claim. */

@@ -18,7 +18,7 @@ button{border-radius:1.25rem;padding:.6rem 1.5rem;font-size:1rem;border:1px soli
 #allow{background:#0b57d0;color:#fff;border-color:#0b57d0}code{word-break:break-all}`;
 
 /** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(value: string): string {
+function escapeHtml(value: string): string {
   return value
     .replaceAll("&", "&amp;")
     .replaceAll("<", "&lt;")
@@ -54,7 +54,7 @@ export interface ConsentPageOptions {
 }
 
 /** Stable id of a scope checkbox: `scope-` + the scope's last path segment with non-alphanumerics as `-`. */
-export function scopeCheckboxId(scope: string): string {
+function scopeCheckboxId(scope: string): string {
   const last = scope.split("/").pop() ?? scope;
   return `scope-${last.replace(/[^A-Za-z0-9]+/g, "-")}`;
 }

@@ -1,6 +1,6 @@
 const URL_SAFE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 /** The characters Google allows in event ids (base32hex, lowercase). */
-export const BASE32HEX_ALPHABET = "0123456789abcdefghijklmnopqrstuv";
+const BASE32HEX_ALPHABET = "0123456789abcdefghijklmnopqrstuv";
 const LOWERCASE_ALPHABET = "abcdefghijklmnopqrstuvwxyz";
 
 /** A random string of `length` characters drawn from `alphabet` (URL-safe base64 characters by default). */

@@ -1,5 +1,5 @@
 /** The OpenID scope; Google keeps it as `openid` in granted scope strings. */
-export const OPENID_SCOPE = "openid";
+const OPENID_SCOPE = "openid";
 /** What Google grants for the short `email` scope. */
 export const USERINFO_EMAIL_SCOPE = "https://www.googleapis.com/auth/userinfo.email";
 /** What Google grants for the short `profile` scope. */

@@ -65,7 +65,7 @@ export interface EmulatorState {
 }
 
 /** The accounts the consent page offers before anyone types another address. */
-export const BUILT_IN_ACCOUNTS: ReadonlyArray<{ email: string; name: string }> = [
+const BUILT_IN_ACCOUNTS: ReadonlyArray<{ email: string; name: string }> = [
   { email: "alice@example.com", name: "Alice Example" },
   { email: "bob@example.com", name: "Bob Example" },
   { email: "carol@example.com", name: "Carol Example" },

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { isValidTimeZone, parseRfc3339OrLocal } from "../time/zoned-time";
 
-// One schema per route, shared by the handlers and the OpenAPI document (scripts/build-openapi.ts).
+// One schema per route, shared by the handlers and the OpenAPI document (src/openapi/document.ts).
 
 export const MAX_PARTICIPANTS = 100;
 export const MAX_EVENT_LENGTH_DAYS = 31;

@@ -3,6 +3,7 @@ import { depsFromContext } from "../deps";
 import { revokeGrant } from "../google/oauth-endpoints";
 import { requireApiToken } from "../http/api-auth";
 import { wantsJson } from "../http/negotiate";
+import { enforceRateLimit } from "../http/rate-limit";
 import { buildAuthorizationUrl, resolveRedirectUri } from "../oauth/authorize";
 import { setBindingCookie } from "../oauth/binding-cookie";
 import { createOAuthState } from "../oauth/state-store";
@@ -11,6 +12,11 @@ import type { AppEnv } from "../types";
 /** Starting a consent (public), and revoking the connected grant (API token). */
 export const googleAuthRoutes = new Hono<AppEnv>()
   .get("/api/google-auth", async (c) => {
+    await enforceRateLimit(
+      c.env.CONSENT_RATE_LIMITER,
+      `ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`,
+      "client",
+    );
     const config = c.get("config");
     const redirectUri = resolveRedirectUri(config, c.req.url);
     const { state, codeVerifier, browserBinding } = await createOAuthState(c.env.TOKENS, redirectUri);

@@ -28,13 +28,16 @@ export async function issueApiToken(kv: KVNamespace, account: Account): Promise<
   return token;
 }
 
-/** The account a presented API token belongs to, or null. */
-export async function findAccountByApiToken(kv: KVNamespace, token: string): Promise<Account | null> {
+/** The account a presented API token belongs to (and the token's hash, its stable id), or null. */
+export async function findAccountByApiToken(
+  kv: KVNamespace,
+  token: string,
+): Promise<{ account: Account; tokenHash: string } | null> {
   if (!API_TOKEN_PATTERN.test(token)) return null;
   const tokenHash = await sha256Hex(token);
   const parsed = ApiTokenRecordSchema.safeParse(await kv.get(KV_KEYS.apiToken(tokenHash), "json"));
   // The lookup is by hash; comparing the stored hash in constant time guards against a store that
   // answers for near-matches (never trust the index alone).
   if (!parsed.success || !timingSafeEqual(parsed.data.tokenHash, tokenHash)) return null;
-  return { id: parsed.data.accountId, email: parsed.data.email };
+  return { account: { id: parsed.data.accountId, email: parsed.data.email }, tokenHash };
 }

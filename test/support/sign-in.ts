@@ -28,7 +28,11 @@ export function newEmail(label = "user"): string {
 
 /** Starts the consent at the app and answers Google's consent page as a user would (without a browser). */
 export async function consent(options: ConsentOptions = {}): Promise<ConsentResult> {
-  const start = await app("/api/google-auth/", { headers: { accept: "application/json" } });
+  // A distinct client address per consent: the per-IP consent budget is exercised in its own test.
+  const ip = `203.0.113.${Math.floor(Math.random() * 250) + 1}, ${crypto.randomUUID()}`;
+  const start = await app("/api/google-auth/", {
+    headers: { accept: "application/json", "cf-connecting-ip": ip },
+  });
   if (start.status !== 200) throw new Error(`google-auth answered ${start.status}`);
   const cookie = (start.headers.get("set-cookie") ?? "").split(";")[0]!;
   const authorizationUrl = new URL(((await start.json()) as { authorization_url: string }).authorization_url);

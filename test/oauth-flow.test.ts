@@ -238,11 +238,13 @@ describe("GET /oauth2callback/", () => {
         const email = newEmail();
         const { cookie, callbackPath } = await consent({ email });
         await injectFault({ endpoint: "token", account: email, idToken });
+        const stored = async () => (await env.TOKENS.list({ prefix: "grant:" })).keys.length;
+        const before = await stored();
         const res = await app(callbackPath, { headers: { cookie, accept: "application/json" } });
         expect(res.status).toBe(502);
         expect((await problemOf(res)).code).toBe("invalid_id_token");
-        // Nothing was stored for this account.
-        expect(await env.TOKENS.list({ prefix: "grant:" })).toBeDefined();
+        // Nothing was stored: no grant, and so no API token for this account.
+        expect(await stored()).toBe(before);
       });
     }
 

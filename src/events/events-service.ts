@@ -5,10 +5,10 @@ import { deleteEvent, EtagMismatchError, getEvent, insertEvent, patchEvent } fro
 import { notFound, ProblemError, validationFailed } from "../http/problem";
 import { planMail } from "../mail/outbox-plan";
 import type { CreateEventInput, UpdateEventInput } from "../routes/events.schemas";
-import { normalizeParticipants, resolveTimes } from "../routes/events.schemas";
 import type { TokenStore } from "../tokens/token-store";
 import type { Account } from "../types";
 import { defaultSummary, type EventState, type StoredEvent, stateOfRow } from "./event-model";
+import { normalizeParticipants, resolveTimes } from "./event-rules";
 import * as repo from "./events-repo";
 import { googleFieldsOf, toGoogleBody } from "./google-mapping";
 import { fingerprint, googleEventIdFor, validateIdempotencyKey } from "./idempotency";
@@ -108,7 +108,7 @@ export async function updateEvent(
   }
 
   const body = toGoogleBody(next, row.googleEventId, sequence);
-  const conference = next.conference !== stateOfRow(row, []).conference;
+  const conference = next.conference !== row.conference;
   let google: Awaited<ReturnType<typeof patchEvent>>;
   try {
     try {

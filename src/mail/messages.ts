@@ -6,8 +6,8 @@ import { formatForHumans } from "../time/zoned-time";
 import { escapeHtml } from "./html-escape";
 import { buildIcs } from "./ics";
 
-/** Which change a mail announces. */
-export type MailKind = "created" | "updated" | "cancelled";
+/** Which change a mail announces; "removed" is the cancellation sent to a participant taken off the event. */
+export type MailKind = "created" | "updated" | "cancelled" | "removed";
 
 /** The event as the mail describes it. */
 export interface MailEvent {
@@ -43,6 +43,10 @@ const WORDING: Record<MailKind, { subject: string; lead: string }> = {
     lead: "This event has been updated. Please check the new details.",
   },
   cancelled: { subject: "Cancelled", lead: "This event has been cancelled and will not take place." },
+  removed: {
+    subject: "Removed from event",
+    lead: "You have been removed from this event. It has been taken off your calendar.",
+  },
 };
 
 /** The mail for one `kind` of change to `event`, sent on behalf of `organizer`, stamped `now`. */
@@ -53,6 +57,8 @@ export function buildMessage(
   now: Date,
 ): BuiltMessage {
   const cancelled = kind === "cancelled";
+  // Both a cancellation and a removal take the event off the recipient's calendar.
+  const withdrawn = cancelled || kind === "removed";
   const wording = WORDING[kind];
   const title = toOneLine(event.summary) || UNTITLED;
   const start = formatForHumans(event.startTime, event.timeZone);
@@ -63,8 +69,8 @@ export function buildMessage(
   const organizerEmail = toOneLine(organizer.email);
   const organizerLabel = organizerName ? `${organizerName} <${organizerEmail}>` : organizerEmail;
   const participants = event.participants.map(toOneLine);
-  // A cancelled meeting has nothing to join.
-  const meetUrl = cancelled ? null : toHttpUrl(event.meetUrl);
+  // A cancelled meeting, or one the recipient was taken off, has nothing to join.
+  const meetUrl = withdrawn ? null : toHttpUrl(event.meetUrl);
   const googleUrl = toHttpUrl(event.htmlLink);
 
   const prefix = `${wording.subject}: `;
@@ -80,8 +86,7 @@ export function buildMessage(
     `Starts: ${start}`,
     `Ends: ${end}`,
     `Organizer: ${organizerLabel}`,
-    "Participants:",
-    ...participants.map((email) => `  - ${email}`),
+    ...(kind === "removed" ? [] : ["Participants:", ...participants.map((email) => `  - ${email}`)]),
     location ? `Location: ${location}` : null,
     meetUrl ? `Join with Google Meet: ${meetUrl}` : null,
     googleUrl ? `Open in Google Calendar: ${googleUrl}` : null,
@@ -103,7 +108,7 @@ export function buildMessage(
     row("Starts", escapeHtml(start)),
     row("Ends", escapeHtml(end)),
     row("Organizer", escapeHtml(organizerLabel)),
-    row("Participants", participants.map(escapeHtml).join("<br>")),
+    kind !== "removed" && row("Participants", participants.map(escapeHtml).join("<br>")),
     location && row("Location", escapeHtml(location)),
     "</table>",
     meetUrl && link(meetUrl, "Join with Google Meet"),
@@ -114,7 +119,7 @@ export function buildMessage(
     .filter(Boolean)
     .join("\n");
 
-  const icsMethod = cancelled ? "CANCEL" : "REQUEST";
+  const icsMethod = withdrawn ? "CANCEL" : "REQUEST";
   const ics = buildIcs({
     method: icsMethod,
     uid: event.icalUid,
@@ -129,7 +134,7 @@ export function buildMessage(
     attendees: event.participants,
     url: event.htmlLink,
     meetUrl: event.meetUrl,
-    status: cancelled ? "CANCELLED" : "CONFIRMED",
+    status: withdrawn ? "CANCELLED" : "CONFIRMED",
     dtstamp: now,
   });
   return { subject, text, html, ics, icsMethod };

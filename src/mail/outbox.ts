@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { events, outbox, participants } from "../db/schema";
@@ -83,13 +83,15 @@ export type DeliveryOutcome = "sent" | "skipped" | { retryInSeconds: number };
 
 /**
  * Delivers one outbox row. "skipped" when it is already sent or claimed by another delivery (a duplicate
- * message); a retry delay when the send failed and attempts remain.
+ * message), or when a newer change made it obsolete; a retry delay when the send failed and attempts remain.
  */
 export async function deliverOutboxRow(
   deps: DeliveryDeps,
   outboxId: string,
   now = Date.now(),
 ): Promise<DeliveryOutcome> {
+  // The claim is one conditional UPDATE: of two deliveries of the same row (a duplicate message, the
+  // sweep), only one gets it back, so only one sends.
   const claim = await deps.db
     .update(outbox)
     .set({ attempts: sql`${outbox.attempts} + 1`, claimedUntil: new Date(now + CLAIM_MS).toISOString() })
@@ -114,8 +116,20 @@ export async function deliverOutboxRow(
       .where(eq(participants.eventId, event.id))
       .orderBy(participants.position)
       .all();
+    const obsolete = await supersededBy(deps.db, claim, event.status);
+    if (obsolete) {
+      await deps.db
+        .update(outbox)
+        .set({ status: "failed", attempts: MAX_MAIL_ATTEMPTS, claimedUntil: null, lastError: obsolete })
+        .where(eq(outbox.id, outboxId));
+      return "skipped";
+    }
+    const emails = people.map((p) => p.email);
+    // A cancellation to someone the event still goes on without is an uninvitation (RFC 5546 §3.2.5):
+    // it names them as the attendee, so their client removes the event without touching anyone else's.
+    const removed = claim.kind === "cancelled" && event.status !== "cancelled";
     const message = buildMessage(
-      claim.kind,
+      removed ? "removed" : claim.kind,
       {
         icalUid: event.icalUid ?? `${event.googleEventId}@google.com`,
         sequence: claim.sequence,
@@ -125,7 +139,7 @@ export async function deliverOutboxRow(
         startTime: new Date(event.startTime),
         endTime: new Date(event.endTime),
         timeZone: event.timeZone,
-        participants: people.map((p) => p.email),
+        participants: removed ? [claim.recipient] : emails,
         htmlLink: event.htmlLink,
         meetUrl: event.meetUrl,
       },
@@ -139,11 +153,6 @@ export async function deliverOutboxRow(
       event.organizerEmail,
       message,
     );
-    await deps.db
-      .update(outbox)
-      .set({ status: "sent", sentAt: new Date().toISOString(), lastError: null, claimedUntil: null })
-      .where(eq(outbox.id, outboxId));
-    return "sent";
   } catch (err) {
     const retryInSeconds = Math.min(3600, 30 * 2 ** (claim.attempts - 1));
     await deps.db
@@ -155,8 +164,51 @@ export async function deliverOutboxRow(
         nextAttemptAt: new Date(now + retryInSeconds * 1000).toISOString(),
       })
       .where(eq(outbox.id, outboxId));
+    console.error(
+      JSON.stringify({
+        level: "warn",
+        msg: "mail send failed",
+        outbox_id: outboxId,
+        attempt: claim.attempts,
+        error: describeMailError(err),
+      }),
+    );
     return claim.attempts >= MAX_MAIL_ATTEMPTS ? "skipped" : { retryInSeconds };
   }
+  // Outside the try: the mail has left, so a failure to record it must not count as a failed send (and
+  // be retried at once); the claim keeps duplicates off the row until the queue's retry records it.
+  await deps.db
+    .update(outbox)
+    .set({ status: "sent", sentAt: new Date().toISOString(), lastError: null, claimedUntil: null })
+    .where(eq(outbox.id, outboxId));
+  return "sent";
+}
+
+/**
+ * Why a row should no longer be sent, or null: an invitation to an event cancelled since (it would put a
+ * dead event back in the calendar of whoever missed the cancellation), or a change the recipient has
+ * already had a newer mail for.
+ */
+async function supersededBy(
+  db: Db,
+  row: typeof outbox.$inferSelect,
+  eventStatus: "confirmed" | "cancelled",
+): Promise<string | null> {
+  if (eventStatus === "cancelled" && row.kind !== "cancelled") return "not sent: the event was cancelled";
+  const newer = await db
+    .select({ sequence: outbox.sequence })
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.eventId, row.eventId),
+        eq(outbox.recipient, row.recipient),
+        eq(outbox.status, "sent"),
+        gt(outbox.sequence, row.sequence),
+      ),
+    )
+    .limit(1)
+    .get();
+  return newer ? `not sent: superseded by the mail for change ${newer.sequence}` : null;
 }
 
 /** Marks rows whose messages exhausted the queue's retries (dead-letter queue). */

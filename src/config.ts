@@ -86,17 +86,6 @@ export function parseConfig(env: Partial<Record<keyof Env, unknown>>): Config {
   return config;
 }
 
-/** The sender address, required only where mail is produced. */
-export function requireMailFrom(config: Config): string {
-  if (!config.mailFrom) {
-    throw new ProblemError("configuration_error", {
-      detail: "Missing or invalid setting: MAIL_FROM",
-      extensions: { settings: ["MAIL_FROM"] },
-    });
-  }
-  return config.mailFrom;
-}
-
 function pick(env: Partial<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(ConfigSchema.shape)) {

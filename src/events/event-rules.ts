@@ -9,6 +9,11 @@ export const SUMMARY_MAX = 1024;
 export const DESCRIPTION_MAX = 8192;
 export const LOCATION_MAX = 1024;
 
+// Outside these instants some zone's wall clock leaves the years 1900–9998: the times could not be written as
+// RFC 3339 (four-digit years) for Google, nor the invitation's VTIMEZONE built (it spans the following year).
+const EARLIEST_INSTANT = Date.UTC(1900, 0, 2);
+const LATEST_INSTANT = Date.UTC(9998, 11, 31);
+
 /** An event's times, resolved to instants and checked together. */
 export interface ResolvedTimes {
   start: Date;
@@ -18,7 +23,8 @@ export interface ResolvedTimes {
 
 /**
  * Turns start/end strings into instants in `timeZone` and checks the rules that span fields: a real IANA
- * zone, end strictly after start, at most 31 days apart. Returns field errors instead of throwing.
+ * zone, years 1900–9998, end strictly after start, at most 31 days apart. Returns field errors instead of
+ * throwing.
  */
 export function resolveTimes(input: {
   start_time: string;
@@ -35,7 +41,14 @@ export function resolveTimes(input: {
   const end = parseRfc3339OrLocal(input.end_time, input.time_zone);
   if (!start) errors.push({ path: "start_time", message: "must be an RFC 3339 date-time" });
   if (!end) errors.push({ path: "end_time", message: "must be an RFC 3339 date-time" });
-  if (start && end) {
+  for (const [path, instant] of [
+    ["start_time", start],
+    ["end_time", end],
+  ] as const) {
+    if (instant && (instant.getTime() < EARLIEST_INSTANT || instant.getTime() > LATEST_INSTANT))
+      errors.push({ path, message: "must be between the years 1900 and 9998" });
+  }
+  if (start && end && errors.length === 0) {
     if (end.getTime() <= start.getTime())
       errors.push({ path: "end_time", message: "must be after start_time" });
     else if (end.getTime() - start.getTime() > MAX_EVENT_LENGTH_DAYS * 86_400_000) {

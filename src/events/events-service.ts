@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import type { EventRow } from "../db/schema";
 import { deleteEvent, EtagMismatchError, getEvent, insertEvent, patchEvent } from "../google/calendar";
 import { notFound, ProblemError, validationFailed } from "../http/problem";
-import { planMail } from "../mail/outbox-plan";
+import { planMail, planUpdateMail } from "../mail/outbox-plan";
 import type { CreateEventInput, UpdateEventInput } from "../routes/events.schemas";
 import type { TokenStore } from "../tokens/token-store";
 import type { Account } from "../types";
@@ -135,12 +135,14 @@ export async function updateEvent(
     await repo.completeCancel(deps.db, row.id, sequence, []);
     throw new ProblemError("event_cancelled", { detail: "The event was deleted in Google Calendar." });
   }
-  const removed = current.participants.filter((p) => !next.participants.includes(p));
   const fields = googleFieldsOf(google, sequence);
-  await repo.completeUpdate(deps.db, row.id, { ...rowFieldsOf(next), ...fields }, next.participants, [
-    ...planMail(row.id, fields.sequence, "updated", next.participants),
-    ...planMail(row.id, fields.sequence, "cancelled", removed),
-  ]);
+  await repo.completeUpdate(
+    deps.db,
+    row.id,
+    { ...rowFieldsOf(next), ...fields },
+    next.participants,
+    planUpdateMail(row.id, fields.sequence, next.participants, current.participants),
+  );
   return mustFind(deps, account, row.id);
 }
 

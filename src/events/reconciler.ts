@@ -1,5 +1,5 @@
 import { deleteEvent, getEvent } from "../google/calendar";
-import { planMail } from "../mail/outbox-plan";
+import { planMail, planUpdateMail } from "../mail/outbox-plan";
 import * as repo from "./events-repo";
 import type { EventsDeps } from "./events-service";
 import { parsePendingState, rowFieldsOf, STALE_INTENT_MS } from "./events-service";
@@ -64,16 +64,12 @@ export async function reconcilePending(
           ) {
             const next = parsePendingState(row.pendingPayload);
             const fields = googleFieldsOf(google, target);
-            const removed = participants.filter((p) => !next.participants.includes(p));
             await repo.completeUpdate(
               deps.db,
               row.id,
               { ...rowFieldsOf(next), ...fields },
               next.participants,
-              [
-                ...planMail(row.id, fields.sequence, "updated", next.participants),
-                ...planMail(row.id, fields.sequence, "cancelled", removed),
-              ],
+              planUpdateMail(row.id, fields.sequence, next.participants, participants),
             );
             report.completed++;
           } else {

@@ -45,7 +45,7 @@ const WORDING: Record<MailKind, { subject: string; lead: string }> = {
   cancelled: { subject: "Cancelled", lead: "This event has been cancelled and will not take place." },
   removed: {
     subject: "Removed from event",
-    lead: "You have been removed from this event. It has been taken off your calendar.",
+    lead: "You have been removed from this event and no longer need to attend.",
   },
 };
 

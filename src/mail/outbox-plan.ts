@@ -20,3 +20,17 @@ export function planMail(
     createdAt: now,
   }));
 }
+
+/** Mail for a reschedule: an update to everyone invited now, a cancellation to anyone removed. */
+export function planUpdateMail(
+  eventId: string,
+  sequence: number,
+  participants: readonly string[],
+  previousParticipants: readonly string[],
+): NewOutboxRow[] {
+  const removed = previousParticipants.filter((p) => !participants.includes(p));
+  return [
+    ...planMail(eventId, sequence, "updated", participants),
+    ...planMail(eventId, sequence, "cancelled", removed),
+  ];
+}

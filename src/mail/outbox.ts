@@ -18,6 +18,10 @@ export interface MailJob {
 export const MAX_MAIL_ATTEMPTS = 6;
 /** How long a claim holds a row: a send in progress is not picked up again before this (nor by the sweep). */
 const CLAIM_MS = 60_000;
+/** How long the sweep leaves a row it re-enqueued before enqueuing it again. */
+const SWEEP_LEASE_MS = 5 * 60_000;
+/** Rows per sweep statement: D1 binds at most 100 parameters per query. */
+const SWEEP_CHUNK = 50;
 
 export interface OutboxDeps {
   config: Config;
@@ -72,10 +76,17 @@ export async function sweepOutbox(deps: OutboxDeps, now = Date.now()): Promise<n
     )
     .limit(500)
     .all();
-  await enqueue(
-    deps.mailQueue,
-    rows.map((r) => r.id),
-  );
+  // Each re-enqueued row waits SWEEP_LEASE_MS before the sweep sends it again, so a backlog in the queue
+  // is not duplicated every minute. A failed send sets its own next attempt.
+  const lease = new Date(now + SWEEP_LEASE_MS).toISOString();
+  for (let i = 0; i < rows.length; i += SWEEP_CHUNK) {
+    const ids = rows.slice(i, i + SWEEP_CHUNK).map((r) => r.id);
+    await deps.db
+      .update(outbox)
+      .set({ nextAttemptAt: lease })
+      .where(and(inArray(outbox.id, ids), ne(outbox.status, "sent")));
+    await enqueue(deps.mailQueue, ids);
+  }
   return rows.length;
 }
 
@@ -175,8 +186,9 @@ export async function deliverOutboxRow(
     );
     return claim.attempts >= MAX_MAIL_ATTEMPTS ? "skipped" : { retryInSeconds };
   }
-  // Outside the try: the mail has left, so a failure to record it must not count as a failed send (and
-  // be retried at once); the claim keeps duplicates off the row until the queue's retry records it.
+  // Outside the try: the mail has left, so failing to record that is not a failed send to retry at once.
+  // The claim keeps the row for a minute; only if this write never lands does the sweep send it again
+  // (the one at-least-once window: the binding takes no idempotency key).
   await deps.db
     .update(outbox)
     .set({ status: "sent", sentAt: new Date().toISOString(), lastError: null, claimedUntil: null })

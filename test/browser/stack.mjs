@@ -35,7 +35,7 @@ async function distinctFreePorts(count) {
 
 /**
  * @param {{ root: string, logDir: string, deadline: number }} options
- * @returns {Promise<{ appUrl: string, emulatorUrl: string, stop: () => Promise<void>, tails: () => string }>}
+ * @returns {Promise<{ appUrl: string, emulatorUrl: string, groups: string, stop: () => Promise<void>, tails: () => string }>}
  */
 export async function startStack({ root, logDir, deadline }) {
   const wranglerBin = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -119,13 +119,6 @@ export async function startStack({ root, logDir, deadline }) {
     const persist = ["--persist-to", path.join(stateDir, "state")];
     const devFlags = ["--ip", "localhost", "--show-interactive-dev-session=false", "--live-reload=false"];
 
-    const migrate = wrangler("migrations", ["d1", "migrations", "apply", "DB", "--local", ...persist]);
-    const migrated = await Promise.race([
-      migrate.exited,
-      new Promise((resolve) => setTimeout(() => resolve({ code: "timeout" }), deadline - Date.now())),
-    ]);
-    if (migrated.code !== 0) throw new Error(`D1 migrations failed (${migrated.code ?? migrated.signal})`);
-
     const clients = [
       {
         clientId: CLIENT_ID,
@@ -147,6 +140,14 @@ export async function startStack({ root, logDir, deadline }) {
       "--var",
       `EMULATOR_CLIENTS:${JSON.stringify(clients)}`,
     ]);
+    // The emulator needs no database, so it starts while the app's migrations run.
+    const migrate = wrangler("migrations", ["d1", "migrations", "apply", "DB", "--local", ...persist]);
+    const migrated = await Promise.race([
+      migrate.exited,
+      new Promise((resolve) => setTimeout(() => resolve({ code: "timeout" }), deadline - Date.now())),
+    ]);
+    if (migrated.code !== 0) throw new Error(`D1 migrations failed (${migrated.code ?? migrated.signal})`);
+
     const vars = {
       GOOGLE_CLIENT_ID: CLIENT_ID,
       GOOGLE_CLIENT_SECRET: CLIENT_SECRET,
@@ -176,7 +177,8 @@ export async function startStack({ root, logDir, deadline }) {
       waitUntilUp(`${appUrl}/health`, children, deadline),
       waitUntilUp(`${emulatorUrl}/oauth2/v3/certs`, children, deadline),
     ]);
-    return { appUrl, emulatorUrl, stop, tails };
+    const groups = children.map((child) => `${child.label} ${child.pid}`).join(", ");
+    return { appUrl, emulatorUrl, groups, stop, tails };
   } catch (error) {
     await stop();
     error.message += `\n${tails()}`;

@@ -59,7 +59,8 @@ export interface EmulatorCall {
   method: string;
   path: string;
   query: Record<string, string>;
-  status: number;
+  /** null while the call is still in flight; 0 for a dropped connection. */
+  status: number | null;
   grantType?: string;
 }
 

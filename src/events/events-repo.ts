@@ -79,13 +79,13 @@ export async function listEvents(
   return withDetails(db, rows);
 }
 
-/** Completes a create: Google's fields on the row, intent cleared, mail queued — one batch. */
+/** Completes a create: Google's fields on the row, intent cleared, mail queued — one batch. Returns when. */
 export async function completeCreate(
   db: Db,
   id: string,
   google: GoogleFields,
   mail: NewOutboxRow[],
-): Promise<void> {
+): Promise<string> {
   const now = new Date().toISOString();
   await db.batch([
     db
@@ -94,6 +94,7 @@ export async function completeCreate(
       .where(eq(events.id, id)),
     ...outboxInserts(db, mail),
   ]);
+  return now;
 }
 
 /** Removes an intent that never reached (or was undone at) Google. */
@@ -141,7 +142,7 @@ export async function completeUpdate(
   fields: Partial<NewEventRow> & GoogleFields,
   emails: string[],
   mail: NewOutboxRow[],
-): Promise<void> {
+): Promise<string> {
   const now = new Date().toISOString();
   await db.batch([
     db
@@ -152,6 +153,7 @@ export async function completeUpdate(
     db.insert(participants).values(emails.map((email, position) => ({ eventId: id, email, position }))),
     ...outboxInserts(db, mail),
   ]);
+  return now;
 }
 
 /** Completes a cancellation: status, sequence, intent cleared, mail queued — one batch. */
@@ -160,7 +162,7 @@ export async function completeCancel(
   id: string,
   sequence: number,
   mail: NewOutboxRow[],
-): Promise<void> {
+): Promise<string> {
   const now = new Date().toISOString();
   await db.batch([
     db
@@ -176,6 +178,7 @@ export async function completeCancel(
       .where(eq(events.id, id)),
     ...outboxInserts(db, mail),
   ]);
+  return now;
 }
 
 /** Intents older than `before` (ISO time): what a crash or a failed compensation left behind. */

@@ -7,8 +7,15 @@ import { planMail, planUpdateMail } from "../mail/outbox-plan";
 import type { CreateEventInput, UpdateEventInput } from "../routes/events.schemas";
 import type { TokenStore } from "../tokens/token-store";
 import type { Account } from "../types";
-import { defaultSummary, type EventState, type StoredEvent, stateOfRow } from "./event-model";
+import {
+  defaultSummary,
+  type EmailStatus,
+  type EventState,
+  type StoredEvent,
+  stateOfRow,
+} from "./event-model";
 import { normalizeParticipants, resolveTimes } from "./event-rules";
+import type { NewOutboxRow } from "./events-repo";
 import * as repo from "./events-repo";
 import { googleFieldsOf, toGoogleBody } from "./google-mapping";
 import { fingerprint, googleEventIdFor, validateIdempotencyKey } from "./idempotency";
@@ -18,6 +25,12 @@ export interface EventsDeps {
   config: Config;
   db: Db;
   tokens: TokenStore;
+}
+
+/** A completed write: the event as stored now, and the outbox rows it queued (to put on the mail queue). */
+export interface EventWrite {
+  event: StoredEvent;
+  mailIds: string[];
 }
 
 /** After this long an in-flight intent is considered abandoned and left to the reconciler. */
@@ -35,7 +48,7 @@ export async function createEvent(
   account: Account,
   input: CreateEventInput,
   idempotencyKeyHeader: string | undefined,
-): Promise<{ event: StoredEvent; created: boolean }> {
+): Promise<EventWrite & { created: boolean }> {
   const key = validateIdempotencyKey(idempotencyKeyHeader);
   const state = resolveCreate(input);
   const requestHash = await fingerprint(input);
@@ -50,7 +63,9 @@ export async function createEvent(
         });
       }
       if (row.pendingOp === "abandon") throw inProgress();
-      if (row.pendingOp !== "create") return { event: await mustFind(deps, account, row.id), created: false };
+      if (row.pendingOp !== "create") {
+        return { event: await mustFind(deps, account, row.id), mailIds: [], created: false };
+      }
     }
   }
   if (!row) row = await writeIntent(deps, account, state, key, requestHash);
@@ -65,18 +80,22 @@ export async function createEvent(
     await undoCreate(deps, account, row, err);
     throw err;
   }
+  const fields = googleFieldsOf(google.event, 0);
+  const mail = planMail(row.id, fields.sequence, "created", state.participants);
+  let updatedAt: string;
   try {
-    await repo.completeCreate(
-      deps.db,
-      row.id,
-      googleFieldsOf(google.event, 0),
-      planMail(row.id, google.event.sequence ?? 0, "created", state.participants),
-    );
+    updatedAt = await repo.completeCreate(deps.db, row.id, fields, mail);
   } catch (err) {
     await undoCreate(deps, account, row, err);
     throw err;
   }
-  return { event: await mustFind(deps, account, row.id), created: true };
+  // Answer from what was just written: no read-back on the request path.
+  const event: StoredEvent = {
+    row: { ...row, ...fields, pendingOp: null, pendingPayload: null, pendingSince: null, updatedAt },
+    participants: state.participants,
+    emails: mail.map(toEmailStatus),
+  };
+  return { event, mailIds: mail.map((m) => m.id), created: true };
 }
 
 /** Reads one of the caller's events; pending creates and other accounts' events are 404. */
@@ -94,7 +113,7 @@ export async function updateEvent(
   account: Account,
   id: string,
   input: UpdateEventInput,
-): Promise<StoredEvent> {
+): Promise<EventWrite> {
   const current = await getOwnEvent(deps, account, id);
   const { row } = current;
   if (row.status === "cancelled") {
@@ -136,21 +155,22 @@ export async function updateEvent(
     throw new ProblemError("event_cancelled", { detail: "The event was deleted in Google Calendar." });
   }
   const fields = googleFieldsOf(google, sequence);
-  await repo.completeUpdate(
-    deps.db,
-    row.id,
-    { ...rowFieldsOf(next), ...fields },
-    next.participants,
-    planUpdateMail(row.id, fields.sequence, next.participants, current.participants),
-  );
-  return mustFind(deps, account, row.id);
+  const changes = { ...rowFieldsOf(next), ...fields };
+  const mail = planUpdateMail(row.id, fields.sequence, next.participants, current.participants);
+  const updatedAt = await repo.completeUpdate(deps.db, row.id, changes, next.participants, mail);
+  const event: StoredEvent = {
+    row: { ...row, ...changes, pendingOp: null, pendingPayload: null, pendingSince: null, updatedAt },
+    participants: next.participants,
+    emails: [...current.emails, ...mail.map(toEmailStatus)],
+  };
+  return { event, mailIds: mail.map((m) => m.id) };
 }
 
 /** Cancels an event at Google (already gone counts as done) and mails the participants. Idempotent. */
-export async function cancelEvent(deps: EventsDeps, account: Account, id: string): Promise<void> {
+export async function cancelEvent(deps: EventsDeps, account: Account, id: string): Promise<string[]> {
   const current = await getOwnEvent(deps, account, id);
   const { row } = current;
-  if (row.status === "cancelled") return;
+  if (row.status === "cancelled") return [];
   assertNotInFlight(row);
   if (!(await repo.markPending(deps.db, row.id, "cancel", null, row.sequence))) throw inProgress();
   try {
@@ -160,12 +180,9 @@ export async function cancelEvent(deps: EventsDeps, account: Account, id: string
     throw err;
   }
   const sequence = row.sequence + 1;
-  await repo.completeCancel(
-    deps.db,
-    row.id,
-    sequence,
-    planMail(row.id, sequence, "cancelled", current.participants),
-  );
+  const mail = planMail(row.id, sequence, "cancelled", current.participants);
+  await repo.completeCancel(deps.db, row.id, sequence, mail);
+  return mail.map((m) => m.id);
 }
 
 /** The stored state a pending update payload describes. */
@@ -311,6 +328,17 @@ function inProgress(): ProblemError {
     detail: "Another change to this event is in progress. Retry in a moment.",
     headers: { "retry-after": "2" },
   });
+}
+
+function toEmailStatus(row: NewOutboxRow): EmailStatus {
+  return {
+    to: row.recipient,
+    kind: row.kind,
+    status: "queued",
+    attempts: 0,
+    lastError: null,
+    sequence: row.sequence,
+  };
 }
 
 async function mustFind(deps: EventsDeps, account: Account, id: string): Promise<StoredEvent> {

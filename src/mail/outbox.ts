@@ -35,26 +35,17 @@ export interface DeliveryDeps {
   mailer: SendEmail;
 }
 
-/** Enqueues an event's queued mail; runs after the response (waitUntil). Failure is left to the sweep. */
-export async function dispatchQueuedMail(deps: OutboxDeps, eventId: string): Promise<void> {
+/**
+ * Puts freshly written outbox rows on the mail queue; runs after the response (waitUntil). The ids come
+ * from the batch that wrote them, so this costs no D1 read. If it fails, the cron sweep enqueues them.
+ */
+export async function enqueueMail(deps: OutboxDeps, outboxIds: readonly string[]): Promise<void> {
+  if (outboxIds.length === 0) return;
   try {
-    const rows = await deps.db
-      .select({ id: outbox.id })
-      .from(outbox)
-      .where(and(eq(outbox.eventId, eventId), eq(outbox.status, "queued"), eq(outbox.attempts, 0)))
-      .all();
-    await enqueue(
-      deps.mailQueue,
-      rows.map((r) => r.id),
-    );
+    await enqueue(deps.mailQueue, [...outboxIds]);
   } catch (err) {
     console.error(
-      JSON.stringify({
-        level: "warn",
-        msg: "mail enqueue failed; the sweep will retry",
-        event_id: eventId,
-        error: String(err),
-      }),
+      JSON.stringify({ level: "warn", msg: "mail enqueue failed; the sweep will retry", error: String(err) }),
     );
   }
 }
@@ -119,15 +110,30 @@ export async function deliverOutboxRow(
   if (!claim) return "skipped";
 
   try {
-    const event = await deps.db.select().from(events).where(eq(events.id, claim.eventId)).get();
+    // One round trip for everything the message needs.
+    const [found, people, newer] = await deps.db.batch([
+      deps.db.select().from(events).where(eq(events.id, claim.eventId)).limit(1),
+      deps.db
+        .select({ email: participants.email })
+        .from(participants)
+        .where(eq(participants.eventId, claim.eventId))
+        .orderBy(participants.position),
+      deps.db
+        .select({ sequence: outbox.sequence })
+        .from(outbox)
+        .where(
+          and(
+            eq(outbox.eventId, claim.eventId),
+            eq(outbox.recipient, claim.recipient),
+            eq(outbox.status, "sent"),
+            gt(outbox.sequence, claim.sequence),
+          ),
+        )
+        .limit(1),
+    ]);
+    const event = found[0];
     if (!event) return "skipped";
-    const people = await deps.db
-      .select({ email: participants.email })
-      .from(participants)
-      .where(eq(participants.eventId, event.id))
-      .orderBy(participants.position)
-      .all();
-    const obsolete = await supersededBy(deps.db, claim, event.status);
+    const obsolete = supersededReason(claim, event.status, newer[0]?.sequence);
     if (obsolete) {
       await deps.db
         .update(outbox)
@@ -196,31 +202,16 @@ export async function deliverOutboxRow(
   return "sent";
 }
 
-/**
- * Why a row should no longer be sent, or null: an invitation to an event cancelled since (it would put a
- * dead event back in the calendar of whoever missed the cancellation), or a change the recipient has
- * already had a newer mail for.
- */
-async function supersededBy(
-  db: Db,
+/** Why a mail should not leave any more (the event was cancelled, or a newer mail already reached them). */
+function supersededReason(
   row: typeof outbox.$inferSelect,
   eventStatus: "confirmed" | "cancelled",
-): Promise<string | null> {
+  newerSentSequence: number | undefined,
+): string | null {
   if (eventStatus === "cancelled" && row.kind !== "cancelled") return "not sent: the event was cancelled";
-  const newer = await db
-    .select({ sequence: outbox.sequence })
-    .from(outbox)
-    .where(
-      and(
-        eq(outbox.eventId, row.eventId),
-        eq(outbox.recipient, row.recipient),
-        eq(outbox.status, "sent"),
-        gt(outbox.sequence, row.sequence),
-      ),
-    )
-    .limit(1)
-    .get();
-  return newer ? `not sent: superseded by the mail for change ${newer.sequence}` : null;
+  return newerSentSequence === undefined
+    ? null
+    : `not sent: superseded by the mail for change ${newerSentSequence}`;
 }
 
 /** Marks rows whose messages exhausted the queue's retries (dead-letter queue). */

@@ -7,7 +7,7 @@ import { cancelEvent, createEvent, getOwnEvent, updateEvent } from "../events/ev
 import { requireApiToken } from "../http/api-auth";
 import { validationFailed } from "../http/problem";
 import { parseJsonBody, parseQuery } from "../http/validate";
-import { dispatchQueuedMail } from "../mail/outbox";
+import { enqueueMail } from "../mail/outbox";
 import { parseRfc3339OrLocal } from "../time/zoned-time";
 import type { AppEnv } from "../types";
 import { CreateEventBody, ListEventsQuery, UpdateEventBody } from "./events.schemas";
@@ -19,13 +19,13 @@ export const eventsRoutes = new Hono<AppEnv>()
   .post("/api/events", async (c) => {
     const input = await parseJsonBody(c, CreateEventBody);
     const deps = depsFromContext(c);
-    const { event, created } = await createEvent(
+    const { event, mailIds, created } = await createEvent(
       deps,
       c.get("account"),
       input,
       c.req.header("idempotency-key"),
     );
-    c.executionCtx.waitUntil(dispatchQueuedMail(deps, event.row.id));
+    c.executionCtx.waitUntil(enqueueMail(deps, mailIds));
     c.header("location", `/api/events/${event.row.id}`);
     return c.json(toEventJson(event), created ? 201 : 200);
   })
@@ -56,15 +56,15 @@ export const eventsRoutes = new Hono<AppEnv>()
   .patch("/api/events/:id", async (c) => {
     const input = await parseJsonBody(c, UpdateEventBody);
     const deps = depsFromContext(c);
-    const event = await updateEvent(deps, c.get("account"), c.req.param("id"), input);
-    c.executionCtx.waitUntil(dispatchQueuedMail(deps, event.row.id));
+    const { event, mailIds } = await updateEvent(deps, c.get("account"), c.req.param("id"), input);
+    c.executionCtx.waitUntil(enqueueMail(deps, mailIds));
     return c.json(toEventJson(event));
   })
   .delete("/api/events/:id", async (c) => {
     const deps = depsFromContext(c);
     const id = c.req.param("id");
-    await cancelEvent(deps, c.get("account"), id);
-    c.executionCtx.waitUntil(dispatchQueuedMail(deps, id));
+    const mailIds = await cancelEvent(deps, c.get("account"), id);
+    c.executionCtx.waitUntil(enqueueMail(deps, mailIds));
     return c.body(null, 204);
   });
 

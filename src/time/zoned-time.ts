@@ -63,8 +63,11 @@ function resolveWallClock(wall: number, timeZone: string): number {
 
 /** True when `name` is an IANA time-zone name that Intl knows (such as "Europe/Berlin" or "UTC"). */
 export function isValidTimeZone(name: string): boolean {
-  // Intl also takes offset zones ("+01:00"), which are not IANA names.
-  if (!/^[A-Za-z]/.test(name)) return false;
+  // Intl also takes offset zones ("+01:00"), which are not IANA names, and tzdb's "Factory", which stands for
+  // "no zone set" rather than a place: Google Calendar refuses it.
+  if (!/^[A-Za-z]/.test(name) || name.toLowerCase() === "factory") return false;
+  // Zones already in use answer from the formatter cache: building an Intl formatter is the costly part.
+  if (offsetFormats.has(name)) return true;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: name });
     return true;

@@ -277,7 +277,13 @@ describe("tenant isolation", () => {
       expect((await problemOf(res)).code).toBe("not_found");
     }
     const still = await api(`/api/events/${event.id}`, { token: owner.token });
-    expect(((await still.json()) as EventJson).summary).toBe("Planning");
+    const read = (await still.json()) as EventJson;
+    expect(read.summary).toBe("Planning");
+    expect(read.participants).toEqual(["ada@example.com", "grace@example.com"]);
+    expect(read.emails.map((e) => [e.to, e.kind])).toEqual([
+      ["ada@example.com", "created"],
+      ["grace@example.com", "created"],
+    ]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, gte, isNotNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type EventRow, events, outbox, participants } from "../db/schema";
 import type { EmailStatus, StoredEvent } from "./event-model";
@@ -39,18 +39,15 @@ export async function findByIdempotencyKey(
 
 /** The caller's event with participants and mail states; undefined for another account's or unknown id. */
 export async function findEvent(db: Db, accountId: string, id: string): Promise<StoredEvent | undefined> {
-  const row = await db
-    .select()
-    .from(events)
+  const row = await selectWithDetails(db)
     .where(and(eq(events.id, id), eq(events.accountId, accountId)))
     .get();
-  if (!row) return undefined;
-  return (await withDetails(db, [row]))[0];
+  return row ? toStoredEvent(row) : undefined;
 }
 
 export async function findEventById(db: Db, id: string): Promise<StoredEvent | undefined> {
-  const row = await db.select().from(events).where(eq(events.id, id)).get();
-  return row ? (await withDetails(db, [row]))[0] : undefined;
+  const row = await selectWithDetails(db).where(eq(events.id, id)).get();
+  return row ? toStoredEvent(row) : undefined;
 }
 
 /** One page of the caller's visible events, ordered by start then id (keyset). */
@@ -69,14 +66,12 @@ export async function listEvents(
     const { start, id } = options.after;
     conditions.push(or(gt(events.startTime, start), and(eq(events.startTime, start), gt(events.id, id))));
   }
-  const rows = await db
-    .select()
-    .from(events)
+  const rows = await selectWithDetails(db)
     .where(and(...conditions))
     .orderBy(asc(events.startTime), asc(events.id))
     .limit(options.limit)
     .all();
-  return withDetails(db, rows);
+  return rows.map(toStoredEvent);
 }
 
 /** Completes a create: Google's fields on the row, intent cleared, mail queued — one batch. Returns when. */
@@ -197,35 +192,21 @@ function outboxInserts(db: Db, mail: NewOutboxRow[]) {
   return mail.map((m) => db.insert(outbox).values(m).onConflictDoNothing());
 }
 
-async function withDetails(db: Db, rows: EventRow[]): Promise<StoredEvent[]> {
-  if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  const [people, mail] = await db.batch([
-    db
-      .select()
-      .from(participants)
-      .where(inArray(participants.eventId, ids))
-      .orderBy(asc(participants.position)),
-    db
-      .select()
-      .from(outbox)
-      .where(inArray(outbox.eventId, ids))
-      .orderBy(asc(outbox.sequence), asc(outbox.createdAt)),
-  ]);
-  return rows.map((row) => ({
-    row,
-    participants: people.filter((p) => p.eventId === row.id).map((p) => p.email),
-    emails: mail
-      .filter((m) => m.eventId === row.id)
-      .map(
-        (m): EmailStatus => ({
-          to: m.recipient,
-          kind: m.kind,
-          status: m.status,
-          attempts: m.attempts,
-          lastError: m.lastError,
-          sequence: m.sequence,
-        }),
-      ),
-  }));
+// An event with its participants and mail states in one query (one D1 round trip): correlated
+// subqueries aggregate the child rows as JSON arrays, in their display order. The outer column is named
+// with its table: drizzle writes a bare "id" here, which inside the outbox subquery would mean outbox.id.
+const EVENT_ID = sql.raw('"events"."id"');
+const participantsJson = sql<string>`(SELECT json_group_array(email) FROM (SELECT email FROM participants WHERE event_id = ${EVENT_ID} ORDER BY position))`;
+const emailsJson = sql<string>`(SELECT json_group_array(json_object('to', recipient, 'kind', kind, 'status', status, 'attempts', attempts, 'lastError', last_error, 'sequence', sequence)) FROM (SELECT * FROM outbox WHERE event_id = ${EVENT_ID} ORDER BY sequence, created_at))`;
+
+function selectWithDetails(db: Db) {
+  return db
+    .select({ ...getTableColumns(events), participantsJson, emailsJson })
+    .from(events)
+    .$dynamic();
+}
+
+function toStoredEvent(result: EventRow & { participantsJson: string; emailsJson: string }): StoredEvent {
+  const { participantsJson: people, emailsJson: mail, ...row } = result;
+  return { row, participants: JSON.parse(people) as string[], emails: JSON.parse(mail) as EmailStatus[] };
 }

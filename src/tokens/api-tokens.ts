@@ -28,6 +28,12 @@ export async function issueApiToken(kv: KVNamespace, account: Account): Promise<
   return token;
 }
 
+// Recently seen tokens, per isolate: API tokens never change once issued, so a hit saves a KV read on
+// every request. Only found tokens are kept (an unknown token always asks KV), for a minute, bounded.
+const RECENT_TTL_MS = 60_000;
+const RECENT_MAX = 5_000;
+const recent = new Map<string, { account: Account; until: number }>();
+
 /** The account a presented API token belongs to (and the token's hash, its stable id), or null. */
 export async function findAccountByApiToken(
   kv: KVNamespace,
@@ -35,9 +41,14 @@ export async function findAccountByApiToken(
 ): Promise<{ account: Account; tokenHash: string } | null> {
   if (!API_TOKEN_PATTERN.test(token)) return null;
   const tokenHash = await sha256Hex(token);
+  const hit = recent.get(tokenHash);
+  if (hit && hit.until > Date.now()) return { account: hit.account, tokenHash };
   const parsed = ApiTokenRecordSchema.safeParse(await kv.get(KV_KEYS.apiToken(tokenHash), "json"));
   // The lookup is by hash; comparing the stored hash in constant time guards against a store that
   // answers for near-matches (never trust the index alone).
   if (!parsed.success || !timingSafeEqual(parsed.data.tokenHash, tokenHash)) return null;
-  return { account: { id: parsed.data.accountId, email: parsed.data.email }, tokenHash };
+  const account = { id: parsed.data.accountId, email: parsed.data.email };
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(tokenHash, { account, until: Date.now() + RECENT_TTL_MS });
+  return { account, tokenHash };
 }

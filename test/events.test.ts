@@ -86,6 +86,15 @@ describe("POST /api/events/", () => {
     expect(summer.event.start_time).toBe("2026-07-01T09:00:00-04:00");
   });
 
+  it("stores the time zone in its canonical spelling", async ({ expect }) => {
+    const user = await signIn();
+    const { res, event } = await createEvent(user.token, { time_zone: "europe/berlin" });
+    expect(res.status).toBe(201);
+    expect(event.time_zone).toBe("Europe/Berlin");
+    const [google] = await googleEventsOf(user.email);
+    expect(google!.start.timeZone).toBe("Europe/Berlin");
+  });
+
   it("asks Google for a Meet link when conference is google_meet", async ({ expect }) => {
     const user = await signIn();
     const { event } = await createEvent(user.token, { conference: "google_meet" });

@@ -1,4 +1,4 @@
-import { isValidTimeZone, parseRfc3339OrLocal } from "../time/zoned-time";
+import { canonicalTimeZone, isValidTimeZone, parseRfc3339OrLocal } from "../time/zoned-time";
 
 // The rules of a valid event that span fields or need time-zone data; the per-field limits live here too
 // so the route schemas and the service agree.
@@ -59,7 +59,8 @@ export function resolveTimes(input: {
     }
   }
   if (errors.length > 0 || !start || !end) return { errors };
-  return { start, end, timeZone: input.time_zone };
+  // Stored and sent to Google in its canonical spelling: Google does not accept every case variant.
+  return { start, end, timeZone: canonicalTimeZone(input.time_zone) };
 }
 
 /** Lower-cases and de-duplicates participant addresses, keeping first-seen order. */

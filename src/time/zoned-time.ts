@@ -143,3 +143,8 @@ export function toIcsUtc(instant: Date): string {
 function toIcsForm(wall: number): string {
   return new Date(wall).toISOString().slice(0, 19).replace(/[-:]/g, "");
 }
+
+/** The zone's canonical IANA spelling (`europe/berlin` → `Europe/Berlin`), as Intl resolves it. */
+export function canonicalTimeZone(name: string): string {
+  return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+}

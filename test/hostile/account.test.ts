@@ -7,19 +7,12 @@ import {
   authSpec,
   bodyOf,
   bodySpec,
-  Callers,
   contentType,
-  describeCase,
+  mostlyMethod,
   noiseHeaders,
-  presentedToken,
-  readAnswer,
-  send,
-  Tally,
-  toRequest,
-  WriteWatch,
-  withAuth,
   wrongType,
 } from "../support/arbitraries";
+import { runRouteProperty, toRequest } from "../support/hostile";
 
 const noSetup = async () => ({});
 
@@ -27,116 +20,90 @@ describe("/api/me and /api/google-auth/revoke/ under hostile input", () => {
   it("GET /api/me: never 5xx; a valid token sees its own account, anything else a 401 problem", {
     timeout: 180_000,
   }, async ({ expect }) => {
-    const watch = new WriteWatch();
-    const callers = new Callers(watch, noSetup);
-    await callers.start();
-    const tally = new Tally();
-
-    await fc.assert(
-      fc.asyncProperty(
-        fc.record({
-          method: fc.oneof(
-            { weight: 30, arbitrary: fc.constant("GET") },
-            fc.constantFrom("HEAD", "POST", "DELETE", "get"),
-          ),
-          target: fc.constantFrom(
-            "/api/me",
-            "/api/me",
-            "/api/me/",
-            "/api/me?x=1",
-            "/api/me/x",
-            "/api//me",
-            "/API/ME",
-          ),
-          auth: authSpec(45, 2),
-          noise: noiseHeaders,
-        }),
-        async (c) => {
-          if (c.auth.use === "token" || c.auth.use === "twice") await callers.spend();
-          const headers = withAuth([...c.noise], c.auth, callers.tokens());
-          const request = toRequest({ method: c.method, target: c.target, headers });
-          const caller = presentedToken(request, callers.known);
-          const answer = await readAnswer(expect, await send(request), { method: c.method });
-          tally.add(answer);
-
-          const route = /^\/api\/me\/?$/.test(new URL(request.url).pathname);
-          const readable = request.method === "GET" || request.method === "HEAD";
-          if (!route || !readable) expect(answer.code).toBe("not_found");
-          else if (!caller) expect(answer.code).toBe("unauthorized");
-          else if (answer.code !== "rate_limited") {
-            expect(answer.status).toBe(200);
-            if (request.method === "GET")
-              expect(answer.json).toMatchObject({ account: { id: caller.accountId, email: caller.email } });
-          }
-          await watch.afterCase(100, describeCase(request, answer));
-        },
-      ),
-      { numRuns: 2_000 },
-    );
-    await watch.verify(true);
+    const tally = await runRouteProperty({
+      expect,
+      accounts: noSetup,
+      every: 100,
+      cases: fc.record({
+        method: mostlyMethod("GET", "HEAD", "POST", "DELETE", "get"),
+        target: fc.constantFrom(
+          "/api/me",
+          "/api/me",
+          "/api/me/",
+          "/api/me?x=1",
+          "/api/me/x",
+          "/api//me",
+          "/API/ME",
+        ),
+        auth: authSpec(45, 2),
+        noise: noiseHeaders,
+      }),
+      prepare: (c, { headers }) => {
+        const request = toRequest({ method: c.method, target: c.target, headers });
+        return { request };
+      },
+      check: (answer, { request, caller }) => {
+        const route = /^\/api\/me\/?$/.test(new URL(request.url).pathname);
+        const readable = request.method === "GET" || request.method === "HEAD";
+        if (!route || !readable) expect(answer.code).toBe("not_found");
+        else if (!caller) expect(answer.code).toBe("unauthorized");
+        else if (answer.code !== "rate_limited") {
+          expect(answer.status).toBe(200);
+          if (request.method === "GET")
+            expect(answer.json).toMatchObject({ account: { id: caller.accountId, email: caller.email } });
+        }
+      },
+    });
     tally.expectMostlyReachedRoute(expect);
   });
 
   it("POST /api/google-auth/revoke/: never 5xx; only a valid token revokes (its own grant, once)", {
     timeout: 180_000,
   }, async ({ expect }) => {
-    const watch = new WriteWatch();
-    const callers = new Callers(watch, noSetup);
-    await callers.start();
-    const tally = new Tally();
     const revoked = new Set<string>();
-
-    await fc.assert(
-      fc.asyncProperty(
-        fc.record({
-          method: fc.oneof(
-            { weight: 30, arbitrary: fc.constant("POST") },
-            fc.constantFrom("GET", "DELETE", "PUT", "post"),
-          ),
-          target: fc.constantFrom(
-            "/api/google-auth/revoke/",
-            "/api/google-auth/revoke",
-            "/api/google-auth/revoke/?token=x",
-            "/api/google-auth/revoke/x",
-            "/api/google-auth//revoke",
-          ),
-          auth: authSpec(),
-          type: fc.option(contentType, { nil: undefined }),
-          // The route takes no body: whatever comes is ignored, never parsed into trouble.
-          body: fc.option(bodySpec(wrongType), { nil: undefined }),
-          noise: noiseHeaders,
-        }),
-        async (c) => {
-          if (c.auth.use === "token" || c.auth.use === "twice") await callers.spend();
-          const headers = withAuth([...c.noise], c.auth, callers.tokens());
-          if (c.type !== undefined) headers.push(["content-type", c.type]);
-          const body = c.body && bodyOf(c.body);
-          const request = toRequest({
-            method: c.method,
-            target: c.target,
-            headers,
-            ...(body ? { body } : {}),
-          });
-          const caller = presentedToken(request, callers.known);
-          const answer = await readAnswer(expect, await send(request), { method: c.method });
-          tally.add(answer);
-
-          const route = /^\/api\/google-auth\/revoke\/?$/.test(new URL(request.url).pathname);
-          if (!route || request.method !== "POST") expect(answer.code).toBe("not_found");
-          else if (!caller) expect(answer.code).toBe("unauthorized");
-          else if (answer.code !== "rate_limited") expect(answer.status).toBe(204);
-          // The first revoke of an account deletes its grant and calls Google once; later ones do nothing.
-          if (answer.status === 204 && !revoked.has(caller!.accountId)) {
-            revoked.add(caller!.accountId);
-            watch.allowKvRemove(`grant:${caller!.accountId}`);
-            watch.allowCalls(caller!, 1);
-          }
-          await watch.afterCase(100, describeCase(request, answer));
-        },
-      ),
-      { numRuns: 2_000 },
-    );
-    await watch.verify(true);
+    const tally = await runRouteProperty({
+      expect,
+      accounts: noSetup,
+      every: 100,
+      cases: fc.record({
+        method: mostlyMethod("POST", "GET", "DELETE", "PUT", "post"),
+        target: fc.constantFrom(
+          "/api/google-auth/revoke/",
+          "/api/google-auth/revoke",
+          "/api/google-auth/revoke/?token=x",
+          "/api/google-auth/revoke/x",
+          "/api/google-auth//revoke",
+        ),
+        auth: authSpec(),
+        type: fc.option(contentType, { nil: undefined }),
+        // The route takes no body: whatever comes is ignored, never parsed into trouble.
+        body: fc.option(bodySpec(wrongType), { nil: undefined }),
+        noise: noiseHeaders,
+      }),
+      prepare: (c, { headers }) => {
+        if (c.type !== undefined) headers.push(["content-type", c.type]);
+        const body = c.body && bodyOf(c.body);
+        const request = toRequest({
+          method: c.method,
+          target: c.target,
+          headers,
+          ...(body ? { body } : {}),
+        });
+        return { request };
+      },
+      check: (answer, { request, caller, watch }) => {
+        const route = /^\/api\/google-auth\/revoke\/?$/.test(new URL(request.url).pathname);
+        if (!route || request.method !== "POST") expect(answer.code).toBe("not_found");
+        else if (!caller) expect(answer.code).toBe("unauthorized");
+        else if (answer.code !== "rate_limited") expect(answer.status).toBe(204);
+        // The first revoke of an account deletes its grant and calls Google once; later ones do nothing.
+        if (answer.status === 204 && !revoked.has(caller!.accountId)) {
+          revoked.add(caller!.accountId);
+          watch.allowKvRemove(`grant:${caller!.accountId}`);
+          watch.allowCalls(caller!, 1);
+        }
+      },
+    });
     expect(revoked.size, "some cases revoked a real grant").toBeGreaterThan(0);
     tally.expectMostlyReachedRoute(expect);
   });

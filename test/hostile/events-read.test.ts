@@ -7,25 +7,15 @@ import { api } from "../support/app";
 import {
   asciiText,
   authSpec,
-  Callers,
   dateTimeText,
-  describeCase,
   encodeURIComponentLoose,
   eventIdText,
-  eventsTarget,
   noiseHeaders,
   oddText,
-  oneEventEach,
-  presentedToken,
-  readAnswer,
-  send,
-  Tally,
-  toRequest,
-  WriteWatch,
-  withAuth,
   withEventIds,
 } from "../support/arbitraries";
 import { createEvent } from "../support/events";
+import { eventsTarget, oneEventEach, runRouteProperty, toRequest } from "../support/hostile";
 import type { SignedIn } from "../support/sign-in";
 
 /** Two events and the cursor after the first, so real and doctored cursors can be sent. */
@@ -103,97 +93,77 @@ describe("GET /api/events/ and /api/events/:id under hostile input", () => {
   it("GET :id: never 5xx, always a coded problem, only the caller's own event, nothing written", {
     timeout: 180_000,
   }, async ({ expect }) => {
-    const watch = new WriteWatch();
-    const callers = new Callers(watch, oneEventEach);
-    await callers.start();
-    const tally = new Tally();
-
-    await fc.assert(
-      fc.asyncProperty(
-        fc.record({
-          auth: authSpec(),
-          id: eventIdText(),
-          suffix: fc.constantFrom("", "", "", "", "/", "?x=1", "?id=$foreign", "#frag", "//"),
-          noise: noiseHeaders,
-        }),
-        async (c) => {
-          if (c.auth.use === "token" || c.auth.use === "twice") await callers.spend();
-          const ids = { own: callers.mine.eventId, foreign: callers.other.eventId };
-          const headers = withAuth([...c.noise], c.auth, callers.tokens());
-          const request = toRequest({
-            method: "GET",
-            target: withEventIds(`/api/events/${c.id}${c.suffix}`, ids),
-            headers,
-          });
-          const caller = presentedToken(request, callers.known);
-          const answer = await readAnswer(expect, await send(request), { method: "GET" });
-          tally.add(answer);
-
-          const where = eventsTarget(request, caller);
-          if (where.underEvents && !caller) expect(answer.code).toBe("unauthorized");
-          else if (where.underEvents && answer.code !== "rate_limited") {
-            if (where.isCollection) expect([200, 422]).toContain(answer.status);
-            else if (where.isOwn)
-              expect(answer.json).toMatchObject({ id: caller!.eventId, status: "confirmed" });
-            else expect(answer.code).toBe("not_found");
-          }
-          await watch.afterCase(100, describeCase(request, answer));
-        },
-      ),
-      { numRuns: 2_000 },
-    );
-    await watch.verify(true);
+    const tally = await runRouteProperty({
+      expect,
+      accounts: oneEventEach,
+      every: 100,
+      cases: fc.record({
+        auth: authSpec(),
+        id: eventIdText(),
+        suffix: fc.constantFrom("", "", "", "", "/", "?x=1", "?id=$foreign", "#frag", "//"),
+        noise: noiseHeaders,
+      }),
+      prepare: (c, { callers, headers }) => {
+        const ids = { own: callers.mine.eventId, foreign: callers.other.eventId };
+        const request = toRequest({
+          method: "GET",
+          target: withEventIds(`/api/events/${c.id}${c.suffix}`, ids),
+          headers,
+        });
+        return { request };
+      },
+      check: (answer, { request, caller }) => {
+        const where = eventsTarget(request, caller);
+        if (where.underEvents && !caller) expect(answer.code).toBe("unauthorized");
+        else if (where.underEvents && answer.code !== "rate_limited") {
+          if (where.isCollection) expect([200, 422]).toContain(answer.status);
+          else if (where.isOwn)
+            expect(answer.json).toMatchObject({ id: caller!.eventId, status: "confirmed" });
+          else expect(answer.code).toBe("not_found");
+        }
+      },
+    });
     tally.expectMostlyReachedRoute(expect);
   });
 
   it("GET list: never 5xx, always a coded problem, only the caller's own events, nothing written", {
     timeout: 180_000,
   }, async ({ expect }) => {
-    const watch = new WriteWatch();
-    const callers = new Callers(watch, twoEventsAndACursor);
-    await callers.start();
-    const tally = new Tally();
-
-    await fc.assert(
-      fc.asyncProperty(
-        fc.record({
-          auth: authSpec(),
-          path: fc.constantFrom(
-            "/api/events/",
-            "/api/events/",
-            "/api/events",
-            "/api/events//",
-            "/api/events/?",
-          ),
-          query: listQuery,
-          noise: noiseHeaders,
-        }),
-        async (c) => {
-          if (c.auth.use === "token" || c.auth.use === "twice") await callers.spend();
-          const headers = withAuth([...c.noise], c.auth, callers.tokens());
-          const query = c.query.replaceAll("%24cursor", "$cursor").replaceAll("$cursor", callers.mine.cursor);
-          const target = `${c.path}${c.path.includes("?") ? "" : "?"}${query}`;
-          const request = toRequest({ method: "GET", target, headers });
-          const caller = presentedToken(request, callers.known);
-          const answer = await readAnswer(expect, await send(request), { method: "GET" });
-          tally.add(answer);
-
-          const where = eventsTarget(request, caller);
-          if (where.underEvents && !caller) expect(answer.code).toBe("unauthorized");
-          else if (where.isCollection && answer.code !== "rate_limited") {
-            expect([200, 422]).toContain(answer.status);
-            if (answer.status === 200) {
-              const body = answer.json as { events: { id: string }[]; next_cursor: unknown };
-              expect(caller!.eventIds).toEqual(expect.arrayContaining(body.events.map((e) => e.id)));
-              expect(body.next_cursor === null || typeof body.next_cursor === "string").toBe(true);
-            } else expect(answer.code).toBe("validation_failed");
-          }
-          await watch.afterCase(100, describeCase(request, answer));
-        },
-      ),
-      { numRuns: 2_000 },
-    );
-    await watch.verify(true);
+    const tally = await runRouteProperty({
+      expect,
+      accounts: twoEventsAndACursor,
+      every: 100,
+      cases: fc.record({
+        auth: authSpec(),
+        path: fc.constantFrom(
+          "/api/events/",
+          "/api/events/",
+          "/api/events",
+          "/api/events//",
+          "/api/events/?",
+        ),
+        query: listQuery,
+        noise: noiseHeaders,
+      }),
+      prepare: (c, { callers, headers }) => {
+        const query = c.query.replaceAll("%24cursor", "$cursor").replaceAll("$cursor", callers.mine.cursor);
+        const target = `${c.path}${c.path.includes("?") ? "" : "?"}${query}`;
+        const request = toRequest({ method: "GET", target, headers });
+        return { request };
+      },
+      check: (answer, { request, caller }) => {
+        const where = eventsTarget(request, caller);
+        if (where.underEvents && !caller) expect(answer.code).toBe("unauthorized");
+        else if (where.isCollection && answer.code !== "rate_limited") {
+          expect([200, 422]).toContain(answer.status);
+          if (answer.status === 200) {
+            const body = answer.json as { events: { id: string }[]; next_cursor: unknown };
+            expect(caller!.eventIds).toEqual(expect.arrayContaining(body.events.map((e) => e.id)));
+            expect(body.next_cursor === null || typeof body.next_cursor === "string").toBe(true);
+          } else expect(answer.code).toBe("validation_failed");
+        }
+      },
+    });
     tally.expectMostlyReachedRoute(expect);
   });
 });

@@ -6,7 +6,13 @@ import { describe, type ExpectStatic, it } from "vitest";
 import worker from "../src/index";
 import { api, problemOf } from "./support/app";
 import { createEvent, type EventJson, eventBody } from "./support/events";
-import { callsOf, expireAccessTokens, googleEventsOf, injectFault } from "./support/google";
+import {
+  callsOf,
+  expireAccessTokens,
+  googleEventsOf,
+  injectFault,
+  waitForGoogleIdle,
+} from "./support/google";
 import { signIn } from "./support/sign-in";
 
 /** Runs the cron handler as if it fired `minutesLater` from now (intents older than 2 min are stale). */
@@ -116,7 +122,7 @@ describe("create under Google faults", () => {
     const { res } = await createEvent(user.token);
     expect(res.status).toBe(504);
     expect((await problemOf(res)).code).toBe("google_timeout");
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitForGoogleIdle(user.email);
     await runCron();
     await expectConsistent(expect, user);
   });
@@ -213,7 +219,7 @@ describe("reschedule and cancel under Google faults", () => {
         body: { summary: "Moved" },
       });
       expect(res.status).toBe(status);
-      await new Promise((r) => setTimeout(r, name === "timeout" ? 1500 : 0));
+      await waitForGoogleIdle(user.email);
       await runCron();
       const [google] = await googleEventsOf(user.email);
       const read = (await (await api(`/api/events/${event.id}`, { token: user.token })).json()) as EventJson;
@@ -227,7 +233,7 @@ describe("reschedule and cancel under Google faults", () => {
       await injectFault({ endpoint: "events.delete", account: user.email, ...fault });
       const res = await api(`/api/events/${event.id}`, { method: "DELETE", token: user.token });
       expect(res.status).toBe(status);
-      await new Promise((r) => setTimeout(r, name === "timeout" ? 1500 : 0));
+      await waitForGoogleIdle(user.email);
       await runCron();
       const [google] = await googleEventsOf(user.email);
       const read = (await (await api(`/api/events/${event.id}`, { token: user.token })).json()) as EventJson;

@@ -9,7 +9,7 @@ import { parseConfig } from "../../src/config";
 import { createTokenStore } from "../../src/tokens/token-store";
 import { api } from "../support/app";
 import { createEvent, type EventJson } from "../support/events";
-import { callsOf, type FaultSpec, googleEventsOf, injectFault } from "../support/google";
+import { type FaultSpec, googleEventsOf, injectFault, waitForGoogleIdle } from "../support/google";
 import { icsOf, outboxRows, runCron, watchMail } from "../support/mail";
 import { type SignedIn, signIn } from "../support/sign-in";
 
@@ -47,10 +47,7 @@ async function d1Events(accountId: string) {
 async function letTheSystemSettle(email: string): Promise<void> {
   // A timed-out Google call may still land (as at Google, where the reconciler's two-minute grace covers
   // it): wait until the emulator has finished every call, then let cron repair and the queue mail.
-  await vi.waitUntil(async () => (await callsOf(email)).every((call) => call.status !== null), {
-    timeout: 10_000,
-    interval: 100,
-  });
+  await waitForGoogleIdle(email);
   await runCron(5);
   await runCron(15);
   // The queue delivers asynchronously: wait (bounded) until every mail of this account has left.

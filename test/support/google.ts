@@ -88,3 +88,16 @@ export interface GoogleEventResource {
   hangoutLink?: string;
   conferenceData?: unknown;
 }
+
+/**
+ * Waits (bounded) until the emulator has answered every call of this account: a call the app gave up on
+ * (timeout) may still land later, as at Google, and a test must not judge the final state before it has.
+ */
+export async function waitForGoogleIdle(email: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await callsOf(email)).some((call) => call.status === null)) {
+    if (Date.now() > deadline)
+      throw new Error(`emulator calls of ${email} still in flight after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, type ExpectStatic, it } from "vitest";
 import worker from "../src/index";
 import { api, problemOf } from "./support/app";
-import { createEvent, type EventJson, eventBody } from "./support/events";
+import { createEvent, type EventJson } from "./support/events";
 import {
   callsOf,
   expireAccessTokens,
@@ -279,5 +279,3 @@ describe("reschedule and cancel under Google faults", () => {
     expect(google!.summary).toBe("Ours");
   });
 });
-
-void eventBody;

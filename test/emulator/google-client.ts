@@ -156,20 +156,8 @@ export async function addFault(spec: Record<string, unknown>): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
-/** The call log of one account, optionally of one endpoint. */
-export async function callsOf(email: string, endpoint?: string) {
-  const query = new URLSearchParams({ account: email, ...(endpoint ? { endpoint } : {}) });
-  const res = await control(`/calls?${query}`);
-  return (await res.json()) as Array<{
-    endpoint: string;
-    method: string;
-    path: string;
-    query: Record<string, string>;
-    status: number | null;
-    grantType?: string;
-    faultId?: string;
-  }>;
-}
+/** The call log of one account, optionally of one endpoint (shared with the app's tests). */
+export { callsOf } from "../support/google";
 
 /** An event body for insert: one hour from `start` (RFC 3339 UTC), with one attendee. */
 export function eventBody(start = "2026-12-01T10:00:00Z", extra: Record<string, unknown> = {}) {

@@ -1,32 +1,11 @@
 // Drives the Google emulator from tests: plain fetches to Google's real URLs reach it through Miniflare's
 // outboundService (see vitest.config.ts).
+import type { FaultSpec as EmulatorFaultSpec } from "../../emulator/src/faults";
 
 const CONTROL = "https://www.googleapis.com/__emulator";
 
-/** Options of one injected fault (emulator/README.md "Control surface"). */
-export interface FaultSpec {
-  endpoint:
-    | "auth"
-    | "token"
-    | "revoke"
-    | "certs"
-    | "events.insert"
-    | "events.get"
-    | "events.list"
-    | "events.patch"
-    | "events.delete";
-  account?: string;
-  grantType?: "authorization_code" | "refresh_token";
-  times?: number;
-  status?: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  delayMs?: number;
-  drop?: boolean;
-  afterRealCall?: boolean;
-  idToken?: { claims?: Record<string, unknown>; foreignKey?: boolean };
-  omitRefreshToken?: boolean;
-}
+/** Options of one injected fault (emulator/README.md "Control surface"); `times` defaults to 1. */
+export type FaultSpec = Omit<EmulatorFaultSpec, "times"> & { times?: number };
 
 async function control(path: string, init: RequestInit = {}): Promise<Response> {
   const res = await fetch(`${CONTROL}${path}`, {
@@ -62,6 +41,7 @@ export interface EmulatorCall {
   /** null while the call is still in flight; 0 for a dropped connection. */
   status: number | null;
   grantType?: string;
+  faultId?: string;
 }
 
 export async function callsOf(email: string, endpoint?: string): Promise<EmulatorCall[]> {

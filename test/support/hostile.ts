@@ -257,14 +257,7 @@ export class WriteWatch {
   }
 
   async baseline(): Promise<void> {
-    this.base = await this.snapshot();
-    this.allowedEvents = new Set();
-    this.allowedCalls = new Map();
-    this.allowedKvAdds = [];
-    this.allowedKvRemoves = new Set();
-    this.changed = false;
-    this.since = 0;
-    this.window = [];
+    this.startWindow(await this.snapshot());
   }
 
   /** A valid request may have written this event (and its mail) and called Google up to `calls` times. */
@@ -360,7 +353,12 @@ export class WriteWatch {
         `written without a valid request:\n  ${problems.join("\n  ")}\nin these cases:\n  ${cases}`,
       );
     }
-    this.base = after;
+    this.startWindow(after);
+  }
+
+  /** Judges what follows against `base`, with nothing allowed yet. */
+  private startWindow(base: Snapshot): void {
+    this.base = base;
     this.allowedEvents = new Set();
     this.allowedCalls = new Map();
     this.allowedKvAdds = [];

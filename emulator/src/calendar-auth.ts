@@ -1,5 +1,5 @@
 import { insufficientScopeResponse, unauthenticatedResponse } from "./google-errors.ts";
-import { CALENDAR_EVENTS_SCOPE, canReadEvents, canWriteEvents } from "./scopes.ts";
+import { allowsMethod, type CalendarMethod, METHOD_SCOPES } from "./scopes.ts";
 import { type EmulatorState, type IssuedToken, isAccessTokenValid } from "./state.ts";
 
 /** The access token of a Calendar request: `Authorization: Bearer`, else the `access_token` query parameter. */
@@ -17,17 +17,18 @@ export function bearerAccount(request: Request, url: URL, state: EmulatorState):
 /** Result of checking a Calendar request's credentials. */
 export type CalendarAuth = { ok: true; token: IssuedToken } | { ok: false; response: Response };
 
-/** 401 unless the access token is known, unexpired and unrevoked; 403 unless it carries a calendar scope. */
+/** 401 unless the access token is known, unexpired and unrevoked; 403 unless it carries one of the method's scopes. */
 export function authorizeCalendarRequest(
   request: Request,
   url: URL,
   state: EmulatorState,
-  access: "read" | "write",
+  method: CalendarMethod,
 ): CalendarAuth {
   const value = bearerToken(request, url);
   const token = value ? state.accessTokens.get(value) : undefined;
   if (!token || !isAccessTokenValid(state, token)) return { ok: false, response: unauthenticatedResponse() };
-  const allowed = access === "read" ? canReadEvents(token.scopes) : canWriteEvents(token.scopes);
-  if (!allowed) return { ok: false, response: insufficientScopeResponse(CALENDAR_EVENTS_SCOPE) };
+  if (!allowsMethod(token.scopes, method)) {
+    return { ok: false, response: insufficientScopeResponse(METHOD_SCOPES[method]) };
+  }
   return { ok: true, token };
 }

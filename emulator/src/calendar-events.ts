@@ -1,24 +1,26 @@
 import { authorizeCalendarRequest } from "./calendar-auth.ts";
+import { type CalendarRecord, calendarForCaller, roleAtLeast } from "./calendars.ts";
 import {
   assembleEvent,
-  type EventInput,
   type EventResource,
   isValidEventId,
   mergePatch,
+  nextSequence,
   parseEventBody,
   resolveConference,
   validateEventInput,
   writableView,
 } from "./event-resource.ts";
+import { type CalendarDeps, saveEvent } from "./event-store.ts";
 import { formatTimestamp } from "./event-times.ts";
 import { listEvents } from "./events-list.ts";
-import { ApiError, invalidValue, notFoundResponse } from "./google-errors.ts";
+import { ApiError, answerApiErrors, invalidValue, notFoundResponse } from "./google-errors.ts";
 import { jsonResponse } from "./http.ts";
 import { writeParams } from "./query-params.ts";
 import { randomEventId } from "./random.ts";
-import { accountEvents, type EmulatorState, nextEtag, normalizeEmail } from "./state.ts";
+import { nextEtag } from "./state.ts";
 
-/** The Calendar v3 events methods the emulator implements. */
+/** The Calendar v3 events methods the emulator implements (events.watch lives in channels.ts). */
 export type EventsMethod = "insert" | "get" | "list" | "patch" | "update" | "delete";
 
 /** The path parts of an events request. */
@@ -30,8 +32,9 @@ export interface EventsPath {
 interface CallContext {
   request: Request;
   url: URL;
-  state: EmulatorState;
+  deps: CalendarDeps;
   account: string;
+  calendar: CalendarRecord;
   events: Map<string, EventResource>;
 }
 
@@ -57,22 +60,6 @@ function checkIfMatch(request: Request, event: EventResource): void {
   }
 }
 
-function nextSequence(existing: EventResource, input: EventInput): number {
-  if (input.sequence !== undefined) {
-    if (input.sequence < existing.sequence) {
-      throw invalidValue(
-        "Invalid sequence value. The specified sequence number is below the current sequence number of the resource.",
-      );
-    }
-    return input.sequence;
-  }
-  const rescheduled =
-    JSON.stringify(existing.start) !== JSON.stringify(input.start.resource) ||
-    JSON.stringify(existing.end) !== JSON.stringify(input.end.resource) ||
-    (existing.location ?? "") !== (input.location ?? "");
-  return existing.sequence + (rescheduled ? 1 : 0);
-}
-
 async function insertEvent(ctx: CallContext): Promise<Response> {
   const { conferenceDataVersion } = writeParams(ctx.url, { conference: true });
   const body = parseEventBody(await ctx.request.text());
@@ -84,21 +71,22 @@ async function insertEvent(ctx: CallContext): Promise<Response> {
   }
   const input = validateEventInput(body);
   const conference = resolveConference(body, undefined, conferenceDataVersion);
-  const now = formatTimestamp(ctx.state.now());
+  const now = formatTimestamp(ctx.deps.state.now());
   const event = assembleEvent(
     {
       id,
-      account: ctx.account,
+      calendarId: ctx.calendar.id,
+      creator: ctx.account,
       created: now,
       updated: now,
-      etag: nextEtag(ctx.state),
+      etag: nextEtag(ctx.deps.state),
       sequence: input.sequence ?? 0,
       iCalUID: `${id}@google.com`,
     },
     input,
     conference,
   );
-  ctx.events.set(id, event);
+  saveEvent(ctx.deps, ctx.calendar, event);
   return jsonResponse(event);
 }
 
@@ -115,10 +103,11 @@ async function rewriteEvent(ctx: CallContext, eventId: string | undefined, mode:
   const event = assembleEvent(
     {
       id: existing.id,
-      account: ctx.account,
+      calendarId: ctx.calendar.id,
+      creator: existing.creator.email,
       created: existing.created,
-      updated: formatTimestamp(ctx.state.now()),
-      etag: nextEtag(ctx.state),
+      updated: formatTimestamp(ctx.deps.state.now()),
+      etag: nextEtag(ctx.deps.state),
       sequence: nextSequence(existing, input),
       iCalUID: existing.iCalUID,
     },
@@ -126,7 +115,7 @@ async function rewriteEvent(ctx: CallContext, eventId: string | undefined, mode:
     conference,
     existing.attendees,
   );
-  ctx.events.set(existing.id, event);
+  saveEvent(ctx.deps, ctx.calendar, event);
   return jsonResponse(event);
 }
 
@@ -143,42 +132,49 @@ function deleteEvent(ctx: CallContext, eventId: string | undefined): Response {
   const event = findEvent(ctx, eventId);
   if (event.status === "cancelled") throw deletedError();
   checkIfMatch(ctx.request, event);
-  ctx.events.set(event.id, {
+  saveEvent(ctx.deps, ctx.calendar, {
     ...event,
     status: "cancelled",
-    etag: nextEtag(ctx.state),
-    updated: formatTimestamp(ctx.state.now()),
+    etag: nextEtag(ctx.deps.state),
+    updated: formatTimestamp(ctx.deps.state.now()),
   });
   return new Response(null, { status: 204 });
 }
 
-/** One Calendar events call: credentials, calendar, then the method; Google's errors throughout. */
+function requiredAccessLevel(): ApiError {
+  return new ApiError(403, {
+    reason: "requiredAccessLevel",
+    message: "You need to have writer access to this calendar.",
+  });
+}
+
+/** One Calendar events call: credentials, calendar and the caller's role on it, then the method; Google's errors throughout. */
 export async function handleEventsRequest(
   method: EventsMethod,
   path: EventsPath,
   request: Request,
   url: URL,
-  state: EmulatorState,
+  deps: CalendarDeps,
 ): Promise<Response> {
-  const auth = authorizeCalendarRequest(
-    request,
-    url,
-    state,
-    method === "get" || method === "list" ? "read" : "write",
-  );
+  const { state } = deps;
+  const auth = authorizeCalendarRequest(request, url, state, `events.${method}`);
   if (!auth.ok) return auth.response;
   const account = auth.token.account;
-  // The emulator models one calendar per account: its primary calendar, also addressable by its email.
-  if (path.calendarId !== "primary" && normalizeEmail(path.calendarId) !== account) return notFoundResponse();
-  const ctx: CallContext = { request, url, state, account, events: accountEvents(state, account) };
-  try {
+  // A calendar the caller cannot read (unknown, not shared, or free/busy only) does not exist for it.
+  const view = calendarForCaller(state, account, path.calendarId);
+  if (!view || !roleAtLeast(view.role, "reader")) return notFoundResponse();
+  const reading = method === "get" || method === "list";
+  if (!reading && !roleAtLeast(view.role, "writer")) return requiredAccessLevel().toResponse();
+  const { calendar } = view;
+  const ctx: CallContext = { request, url, deps, account, calendar, events: calendar.events };
+  return answerApiErrors(async () => {
     switch (method) {
       case "insert":
         return await insertEvent(ctx);
       case "get":
         return getEvent(ctx, path.eventId);
       case "list":
-        return jsonResponse(listEvents(url, account, [...ctx.events.values()], formatTimestamp(state.now())));
+        return jsonResponse(listEvents(url, view, formatTimestamp(state.now())));
       case "patch":
         return await rewriteEvent(ctx, path.eventId, "patch");
       case "update":
@@ -186,8 +182,5 @@ export async function handleEventsRequest(
       case "delete":
         return deleteEvent(ctx, path.eventId);
     }
-  } catch (error) {
-    if (error instanceof ApiError) return error.toResponse();
-    throw error;
-  }
+  });
 }

@@ -1,8 +1,11 @@
 import { bearerAccount } from "./calendar-auth.ts";
 import { type EventsMethod, type EventsPath, handleEventsRequest } from "./calendar-events.ts";
+import { handleCalendarListRequest } from "./calendar-list.ts";
 import { type CallLog, createCallLog } from "./call-log.ts";
+import { handleStopRequest, handleWatchRequest } from "./channels.ts";
 import { chosenEmail, handleConsentDecision, handleConsentPage } from "./consent.ts";
 import { CONTROL_PREFIX, handleControlRequest } from "./control.ts";
+import type { CalendarDeps } from "./event-store.ts";
 import {
   answerWithFault,
   createFaultStore,
@@ -11,15 +14,23 @@ import {
   type FaultEndpoint,
   type FaultStore,
 } from "./faults.ts";
+import { handleFreeBusyRequest } from "./freebusy.ts";
 import type { ErrorDialect } from "./google-errors.ts";
 import { decodePathSegment, jsonResponse, queryObject, readForm } from "./http.ts";
 import { createIdTokenSigner, type IdTokenSigner } from "./id-tokens.ts";
+import {
+  type BackgroundWork,
+  createNotifier,
+  type NotificationMode,
+  type Notifier,
+} from "./notifications.ts";
 import { CONSENT_APPROVE_PATH } from "./pages.ts";
 import { findToken, handleRevokeRequest, revokeTokenParam } from "./revoke-endpoint.ts";
 import { createState, type EmulatorState, normalizeEmail } from "./state.ts";
 import { handleTokenRequest, identifyTokenRequest } from "./token-endpoint.ts";
 
 export type { DropStyle } from "./faults.ts";
+export type { BackgroundWork, NotificationMode } from "./notifications.ts";
 
 /** An OAuth client registered with the emulator. */
 export interface EmulatorClient {
@@ -43,19 +54,31 @@ export interface EmulatorOptions {
    * `fetch` reject behind Miniflare's outboundService; use `"throw"` when calling `fetch` in-process.
    */
   dropStyle?: DropStyle;
+  /**
+   * How watch notifications leave (see emulator/README.md "Push notifications"). Default `"hold"`: kept until a
+   * test takes them from the control surface. `"push"`: POSTed to the channel's address in the background.
+   */
+  notifications?: NotificationMode;
+  /** Let events.watch accept `http://localhost` / `http://127.0.0.1` addresses (default false: HTTPS only). */
+  allowHttpAddresses?: boolean;
+  /** The fetch that delivers push notifications (default the global `fetch`); tests can capture them with it. */
+  pushFetch?: (request: Request) => Promise<Response>;
 }
 
 /** A fake of Google's OAuth and Calendar v3 endpoints as one `fetch` function; dispatches on pathname only. */
 export interface GoogleEmulator {
-  fetch(request: Request): Promise<Response>;
+  /** Answers one request; `background` (a Worker's `ctx`) keeps push deliveries alive after the response. */
+  fetch(request: Request, background?: BackgroundWork): Promise<Response>;
 }
 
 interface Deps {
   dropStyle: DropStyle;
+  allowHttpAddresses: boolean;
   state: EmulatorState;
   signer: IdTokenSigner;
   faults: FaultStore;
   calls: CallLog;
+  notifier: Notifier;
 }
 
 /** A Google endpoint the router matched: what it is called, who it acts for, and how to answer it. */
@@ -67,6 +90,7 @@ interface Route {
 }
 
 const EVENTS_PATH = /^\/calendar\/v3\/calendars\/([^/]+)\/events(?:\/([^/]+))?$/;
+const CALENDAR_LIST_PATH = /^\/calendar\/v3\/users\/me\/calendarList(?:\/([^/]+))?$/;
 const COLLECTION_METHODS: Record<string, EventsMethod> = { GET: "list", POST: "insert" };
 const ITEM_METHODS: Record<string, EventsMethod> = {
   GET: "get",
@@ -76,23 +100,72 @@ const ITEM_METHODS: Record<string, EventsMethod> = {
 };
 const JWKS_CACHE_CONTROL = "public, max-age=21600, must-revalidate, no-transform";
 
-function eventsRoute(request: Request, url: URL, deps: Deps): Route | undefined {
-  const match = EVENTS_PATH.exec(url.pathname);
-  if (!match?.[1]) return undefined;
-  const calendarId = decodePathSegment(match[1]);
-  const eventId = match[2] === undefined ? undefined : decodePathSegment(match[2]);
-  const method = (match[2] === undefined ? COLLECTION_METHODS : ITEM_METHODS)[request.method];
-  if (!calendarId || (match[2] !== undefined && !eventId) || !method) return undefined;
-  const path: EventsPath = eventId === undefined ? { calendarId } : { calendarId, eventId };
+function calendarRoute(
+  endpoint: FaultEndpoint,
+  request: Request,
+  url: URL,
+  deps: Deps,
+  handle: () => Promise<Response>,
+): Route {
   return {
-    endpoint: `events.${method}`,
+    endpoint,
     dialect: "api",
     identify: async () => ({ account: bearerAccount(request, url, deps.state) }),
-    handle: () => handleEventsRequest(method, path, request, url, deps.state),
+    handle,
   };
 }
 
-function matchRoute(request: Request, url: URL, deps: Deps): Route | undefined {
+function eventsRoute(request: Request, url: URL, deps: Deps, calendarDeps: CalendarDeps): Route | undefined {
+  const match = EVENTS_PATH.exec(url.pathname);
+  if (!match?.[1]) return undefined;
+  const calendarId = decodePathSegment(match[1]);
+  if (!calendarId) return undefined;
+  if (match[2] === "watch" && request.method === "POST") {
+    return calendarRoute("events.watch", request, url, deps, () =>
+      handleWatchRequest(calendarId, request, url, calendarDeps, deps),
+    );
+  }
+  const eventId = match[2] === undefined ? undefined : decodePathSegment(match[2]);
+  const method = (match[2] === undefined ? COLLECTION_METHODS : ITEM_METHODS)[request.method];
+  if ((match[2] !== undefined && !eventId) || !method) return undefined;
+  const path: EventsPath = eventId === undefined ? { calendarId } : { calendarId, eventId };
+  return calendarRoute(`events.${method}`, request, url, deps, () =>
+    handleEventsRequest(method, path, request, url, calendarDeps),
+  );
+}
+
+function otherCalendarRoute(
+  request: Request,
+  url: URL,
+  deps: Deps,
+  calendarDeps: CalendarDeps,
+): Route | undefined {
+  const list = CALENDAR_LIST_PATH.exec(url.pathname);
+  if (list && request.method === "GET") {
+    const calendarId = list[1] === undefined ? undefined : decodePathSegment(list[1]);
+    if (list[1] !== undefined && !calendarId) return undefined;
+    return calendarRoute(
+      calendarId === undefined ? "calendarList.list" : "calendarList.get",
+      request,
+      url,
+      deps,
+      () => handleCalendarListRequest(calendarId, request, url, deps.state),
+    );
+  }
+  if (url.pathname === "/calendar/v3/freeBusy" && request.method === "POST") {
+    return calendarRoute("freebusy.query", request, url, deps, () =>
+      handleFreeBusyRequest(request, url, deps.state),
+    );
+  }
+  if (url.pathname === "/calendar/v3/channels/stop" && request.method === "POST") {
+    return calendarRoute("channels.stop", request, url, deps, () =>
+      handleStopRequest(request, url, calendarDeps),
+    );
+  }
+  return eventsRoute(request, url, deps, calendarDeps);
+}
+
+function matchRoute(request: Request, url: URL, deps: Deps, calendarDeps: CalendarDeps): Route | undefined {
   const { state, signer } = deps;
   switch (url.pathname) {
     case "/o/oauth2/v2/auth":
@@ -138,7 +211,7 @@ function matchRoute(request: Request, url: URL, deps: Deps): Route | undefined {
         handle: async () => jsonResponse(await signer.jwks(), 200, { "cache-control": JWKS_CACHE_CONTROL }),
       };
     default:
-      return eventsRoute(request, url, deps);
+      return otherCalendarRoute(request, url, deps, calendarDeps);
   }
 }
 
@@ -169,20 +242,27 @@ async function answerGoogleCall(request: Request, url: URL, route: Route, deps: 
 
 /** Builds an emulator with its own state, signing key, faults and call log. */
 export function createGoogleEmulator(options: EmulatorOptions): GoogleEmulator {
+  const state = createState(options);
   const deps: Deps = {
     dropStyle: options.dropStyle ?? "unparseable-response",
-    state: createState(options),
+    allowHttpAddresses: options.allowHttpAddresses ?? false,
+    state,
     signer: createIdTokenSigner(),
     faults: createFaultStore(),
     calls: createCallLog(),
+    notifier: createNotifier(state, {
+      mode: options.notifications ?? "hold",
+      ...(options.pushFetch ? { pushFetch: options.pushFetch } : {}),
+    }),
   };
   return {
-    async fetch(request) {
+    async fetch(request, background) {
       const url = new URL(request.url);
+      const calendarDeps: CalendarDeps = { state, notifier: deps.notifier, background };
       if (url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
-        return handleControlRequest(request, url, deps);
+        return handleControlRequest(request, url, { ...deps, ...calendarDeps });
       }
-      const route = matchRoute(request, url, deps);
+      const route = matchRoute(request, url, deps, calendarDeps);
       if (!route) {
         return new Response(`google-emulator: no route for ${request.method} ${url.href}\n`, {
           status: 404,

@@ -35,7 +35,8 @@ export interface EventResource {
   summary?: string;
   description?: string;
   location?: string;
-  creator: { email: string; self: true };
+  /** `self` marks the calendar this copy of the event is on (Google omits it when false). */
+  creator: { email: string; self?: true };
   organizer: { email: string; self: true };
   start: EventDateTime;
   end: EventDateTime;
@@ -305,7 +306,10 @@ function hangoutLinkOf(conference: Record<string, unknown> | undefined): string 
 /** The server-owned parts of an event that a write keeps or sets. */
 export interface EventIdentity {
   id: string;
-  account: string;
+  /** The calendar the event is on: its organizer, and what `self` marks. */
+  calendarId: string;
+  /** The account that created the event. */
+  creator: string;
   created: string;
   updated: string;
   etag: string;
@@ -320,7 +324,7 @@ export function assembleEvent(
   conference: Record<string, unknown> | undefined,
   previousAttendees: readonly EventAttendee[] = [],
 ): EventResource {
-  const self = identity.account;
+  const self = identity.calendarId;
   const attendees = input.attendees?.map((attendee): EventAttendee => {
     const previous = previousAttendees.find((p) => p.email.toLowerCase() === attendee.email.toLowerCase());
     const isSelf = attendee.email.toLowerCase() === self;
@@ -343,7 +347,7 @@ export function assembleEvent(
     ...(input.summary !== undefined ? { summary: input.summary } : {}),
     ...(input.description !== undefined ? { description: input.description } : {}),
     ...(input.location !== undefined ? { location: input.location } : {}),
-    creator: { email: self, self: true },
+    creator: { email: identity.creator, ...(identity.creator === self ? { self: true as const } : {}) },
     organizer: { email: self, self: true },
     start: input.start.resource,
     end: input.end.resource,
@@ -359,9 +363,29 @@ export function assembleEvent(
   return event;
 }
 
-/** Epoch ms of a stored event's start or end (all-day dates at UTC midnight). */
-export function eventEpoch(time: EventDateTime): number {
-  if (time.date) return parseDate(time.date) ?? 0;
+/** The sequence after a patch or update: the client's if not lower, else +1 when start, end or location changed. */
+export function nextSequence(existing: EventResource, input: EventInput): number {
+  if (input.sequence !== undefined) {
+    if (input.sequence < existing.sequence) {
+      throw invalidValue(
+        "Invalid sequence value. The specified sequence number is below the current sequence number of the resource.",
+      );
+    }
+    return input.sequence;
+  }
+  const rescheduled =
+    JSON.stringify(existing.start) !== JSON.stringify(input.start.resource) ||
+    JSON.stringify(existing.end) !== JSON.stringify(input.end.resource) ||
+    (existing.location ?? "") !== (input.location ?? "");
+  return existing.sequence + (rescheduled ? 1 : 0);
+}
+
+/** Epoch ms of a stored event's start or end; all-day dates start at midnight in `allDayZone` (default UTC). */
+export function eventEpoch(time: EventDateTime, allDayZone = "UTC"): number {
+  if (time.date) {
+    const midnight = parseDateTime(`${time.date}T00:00:00`);
+    return midnight ? dateTimeToEpoch(midnight, allDayZone) : 0;
+  }
   const parsed = time.dateTime ? parseDateTime(time.dateTime) : undefined;
   return parsed ? dateTimeToEpoch(parsed, time.timeZone) : 0;
 }

@@ -14,6 +14,11 @@ export const FAULT_ENDPOINTS = [
   "events.patch",
   "events.update",
   "events.delete",
+  "events.watch",
+  "channels.stop",
+  "freebusy.query",
+  "calendarList.list",
+  "calendarList.get",
 ] as const;
 
 /** One of `FAULT_ENDPOINTS`. */

@@ -68,8 +68,8 @@ export function unauthenticatedResponse(): Response {
   );
 }
 
-/** 403 for a valid token that lacks the scope the method needs. */
-export function insufficientScopeResponse(requiredScope: string): Response {
+/** 403 for a valid token that lacks every scope the method accepts (the header lists them, as Google's does). */
+export function insufficientScopeResponse(acceptedScopes: readonly string[]): Response {
   return jsonResponse(
     {
       error: {
@@ -89,7 +89,7 @@ export function insufficientScopeResponse(requiredScope: string): Response {
     },
     403,
     {
-      "www-authenticate": `Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="${requiredScope}"`,
+      "www-authenticate": `Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="${acceptedScopes.join(" ")}"`,
     },
   );
 }
@@ -168,4 +168,36 @@ export class ApiError extends Error {
 /** 400 `invalid` with Google's message, e.g. "Invalid resource id value.". */
 export function invalidValue(message: string): ApiError {
   return new ApiError(400, { reason: "invalid", message });
+}
+
+/** 404 `notFound`, as thrown by request handling. */
+export function notFoundError(message = "Not Found"): ApiError {
+  return new ApiError(404, { reason: "notFound", message });
+}
+
+/** 400 `parseError`: the body is not a JSON object. */
+export function parseError(): ApiError {
+  return new ApiError(400, { reason: "parseError", message: "Parse Error" });
+}
+
+/** The request body as a JSON object, or Google's 400 `parseError`. */
+export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder().decode(await request.arrayBuffer()));
+  } catch {
+    throw parseError();
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw parseError();
+  return body as Record<string, unknown>;
+}
+
+/** Runs request handling, answering a thrown `ApiError` with Google's error body. */
+export async function answerApiErrors(handle: () => Response | Promise<Response>): Promise<Response> {
+  try {
+    return await handle();
+  } catch (error) {
+    if (error instanceof ApiError) return error.toResponse();
+    throw error;
+  }
 }

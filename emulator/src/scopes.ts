@@ -6,12 +6,89 @@ export const USERINFO_EMAIL_SCOPE = "https://www.googleapis.com/auth/userinfo.em
 export const USERINFO_PROFILE_SCOPE = "https://www.googleapis.com/auth/userinfo.profile";
 /** The scope calendar-edge asks for: read and write events. */
 export const CALENDAR_EVENTS_SCOPE = "https://www.googleapis.com/auth/calendar.events";
-const CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar";
-const CALENDAR_READ_SCOPES = [
-  "https://www.googleapis.com/auth/calendar.readonly",
-  "https://www.googleapis.com/auth/calendar.events.readonly",
-];
 const GOOGLE_SCOPE_PREFIX = "https://www.googleapis.com/auth/";
+
+function googleScopes(...names: string[]): readonly string[] {
+  return names.map((name) => `${GOOGLE_SCOPE_PREFIX}${name}`);
+}
+
+const EVENTS_READ = googleScopes(
+  "calendar",
+  "calendar.app.created",
+  "calendar.events",
+  "calendar.events.freebusy",
+  "calendar.events.owned",
+  "calendar.events.owned.readonly",
+  "calendar.events.public.readonly",
+  "calendar.events.readonly",
+  "calendar.readonly",
+);
+const EVENTS_WRITE = googleScopes(
+  "calendar",
+  "calendar.app.created",
+  "calendar.events",
+  "calendar.events.owned",
+);
+
+/** Calendar v3 methods the emulator serves, named as in the discovery document. */
+export type CalendarMethod =
+  | "events.list"
+  | "events.get"
+  | "events.watch"
+  | "events.insert"
+  | "events.patch"
+  | "events.update"
+  | "events.delete"
+  | "calendarList.list"
+  | "calendarList.get"
+  | "freebusy.query"
+  | "channels.stop";
+
+/** Each method's `scopes`, copied from the Calendar v3 discovery document (revision 20251028): any one will do. */
+export const METHOD_SCOPES: Record<CalendarMethod, readonly string[]> = {
+  "events.list": EVENTS_READ,
+  "events.get": EVENTS_READ,
+  "events.watch": EVENTS_READ,
+  "events.insert": EVENTS_WRITE,
+  "events.patch": EVENTS_WRITE,
+  "events.update": EVENTS_WRITE,
+  "events.delete": EVENTS_WRITE,
+  "calendarList.list": googleScopes(
+    "calendar",
+    "calendar.calendarlist",
+    "calendar.calendarlist.readonly",
+    "calendar.readonly",
+  ),
+  "calendarList.get": googleScopes(
+    "calendar",
+    "calendar.app.created",
+    "calendar.calendarlist",
+    "calendar.calendarlist.readonly",
+    "calendar.readonly",
+  ),
+  "freebusy.query": googleScopes(
+    "calendar",
+    "calendar.events.freebusy",
+    "calendar.freebusy",
+    "calendar.readonly",
+  ),
+  "channels.stop": googleScopes(
+    "calendar",
+    "calendar.acls",
+    "calendar.acls.readonly",
+    "calendar.app.created",
+    "calendar.calendarlist",
+    "calendar.calendarlist.readonly",
+    "calendar.events",
+    "calendar.events.freebusy",
+    "calendar.events.owned",
+    "calendar.events.owned.readonly",
+    "calendar.events.public.readonly",
+    "calendar.events.readonly",
+    "calendar.readonly",
+    "calendar.settings.readonly",
+  ),
+};
 
 const SHORT_NAMES: Record<string, string> = { email: USERINFO_EMAIL_SCOPE, profile: USERINFO_PROFILE_SCOPE };
 
@@ -39,14 +116,9 @@ export function isKnownScope(scope: string): boolean {
   );
 }
 
-/** Whether a token with these scopes may write events. */
-export function canWriteEvents(scopes: readonly string[]): boolean {
-  return scopes.includes(CALENDAR_EVENTS_SCOPE) || scopes.includes(CALENDAR_SCOPE);
-}
-
-/** Whether a token with these scopes may read events. */
-export function canReadEvents(scopes: readonly string[]): boolean {
-  return canWriteEvents(scopes) || CALENDAR_READ_SCOPES.some((scope) => scopes.includes(scope));
+/** Whether a token with these scopes may call the method. */
+export function allowsMethod(scopes: readonly string[], method: CalendarMethod): boolean {
+  return METHOD_SCOPES[method].some((scope) => scopes.includes(scope));
 }
 
 /** Whether an ID token is issued for these scopes (any sign-in scope). */

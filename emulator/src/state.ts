@@ -1,5 +1,6 @@
+import type { CalendarRecord } from "./calendars.ts";
+import type { WatchChannel } from "./channels.ts";
 import type { EmulatorClient, EmulatorOptions } from "./emulator.ts";
-import type { EventResource } from "./event-resource.ts";
 
 /** A Google account of the emulator; any address becomes one on first use. */
 export interface Account {
@@ -56,8 +57,12 @@ export interface EmulatorState {
   grants: Map<string, Grant>;
   accessTokens: Map<string, IssuedToken>;
   refreshTokens: Map<string, IssuedToken>;
-  /** account email → event id → event, in insertion order. */
-  events: Map<string, Map<string, EventResource>>;
+  /** Calendar id → calendar (events, ACL, sync state); primary calendars are keyed by their account's address. */
+  calendars: Map<string, CalendarRecord>;
+  /** Account → its calendar-list change counter and sync-token generation. */
+  calendarLists: Map<string, { changeCount: number; syncGeneration: number }>;
+  /** Every watch channel ever opened, stopped and expired ones included, in creation order. */
+  channels: WatchChannel[];
   /** Last etag value handed out, so every write gets a new, increasing etag. */
   lastEtag: number;
   /** The accounts the consent page lists as radio buttons. */
@@ -81,7 +86,9 @@ export function createState(options: EmulatorOptions): EmulatorState {
     grants: new Map(),
     accessTokens: new Map(),
     refreshTokens: new Map(),
-    events: new Map(),
+    calendars: new Map(),
+    calendarLists: new Map(),
+    channels: [],
     lastEtag: 0,
     chooserEmails: [],
   };
@@ -105,16 +112,6 @@ export function ensureAccount(state: EmulatorState, email: string, name?: string
     state.accounts.set(key, account);
   }
   return account;
-}
-
-/** The account's events, created empty on first use. */
-export function accountEvents(state: EmulatorState, email: string): Map<string, EventResource> {
-  let events = state.events.get(email);
-  if (!events) {
-    events = new Map();
-    state.events.set(email, events);
-  }
-  return events;
 }
 
 /** The grant still in force for this account and client, if any. */

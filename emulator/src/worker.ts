@@ -1,4 +1,9 @@
-import { createGoogleEmulator, type EmulatorClient, type GoogleEmulator } from "./emulator.ts";
+import {
+  type BackgroundWork,
+  createGoogleEmulator,
+  type EmulatorClient,
+  type GoogleEmulator,
+} from "./emulator.ts";
 
 /** The emulator Worker's vars (emulator/wrangler.toml). */
 interface EmulatorWorkerEnv {
@@ -26,8 +31,13 @@ function parseClients(json: string): EmulatorClient[] {
 let emulator: GoogleEmulator | undefined;
 
 export default {
-  async fetch(request: Request, env: EmulatorWorkerEnv): Promise<Response> {
-    emulator ??= createGoogleEmulator({ clients: parseClients(env.EMULATOR_CLIENTS) });
-    return emulator.fetch(request);
+  async fetch(request: Request, env: EmulatorWorkerEnv, ctx: BackgroundWork): Promise<Response> {
+    // Push mode: watch notifications really reach the app, which runs on plain HTTP at localhost:8787.
+    emulator ??= createGoogleEmulator({
+      clients: parseClients(env.EMULATOR_CLIENTS),
+      notifications: "push",
+      allowHttpAddresses: true,
+    });
+    return emulator.fetch(request, ctx);
   },
 };

@@ -170,3 +170,55 @@ export function eventBody(start = "2026-12-01T10:00:00Z", extra: Record<string, 
     ...extra,
   };
 }
+
+/** A full Google scope URL from its short name (`calendar.readonly` → `https://www.googleapis.com/auth/calendar.readonly`). */
+export function scopeUrl(name: string): string {
+  return `https://www.googleapis.com/auth/${name}`;
+}
+
+/** An access token for `email` holding exactly these scopes (short names) plus the sign-in ones. */
+export async function tokenWithScopes(email: string, scopes: string[]): Promise<string> {
+  const urls = scopes.map(scopeUrl);
+  const { code, verifier } = await authorize(email, {
+    grantedScopes: urls,
+    // Without include_granted_scopes, so earlier consents of the account do not widen the token.
+    params: { scope: ["openid", "email", ...urls].join(" "), include_granted_scopes: null },
+  });
+  const res = await exchangeCode(code, verifier);
+  if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as TokenSet).access_token;
+}
+
+/** A fresh account signed in with calendar.events (the app's scope), and its address. */
+export async function signedInAccount(label: string): Promise<{ email: string; token: string }> {
+  const email = uniqueEmail(label);
+  const { access_token } = await signInAtGoogle(email);
+  return { email, token: access_token };
+}
+
+/** The `error` member of a Google API error body. */
+export function apiError(body: unknown) {
+  return (
+    body as {
+      error: {
+        code: number;
+        message: string;
+        errors: Array<{ domain: string; reason: string; message: string }>;
+      };
+    }
+  ).error;
+}
+
+/** Inserts an event and returns it, failing the test on anything but 200. */
+export async function insertEvent<T = { id: string; etag: string; sequence: number; updated: string }>(
+  token: string,
+  calendarId: string,
+  body: unknown,
+): Promise<T> {
+  const res = await calendar(`/calendars/${encodeURIComponent(calendarId)}/events`, token, {
+    method: "POST",
+    json: body,
+  });
+  if (res.status !== 200) throw new Error(`insert answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}

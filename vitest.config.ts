@@ -8,16 +8,20 @@ import {
   TEST_CLIENT_SECRET,
   TEST_ENCRYPTION_KEY,
   TEST_MAIL_FROM,
+  TEST_ORIGIN,
   TEST_REDIRECT_URI,
 } from "./test/support/constants.ts";
+import { webhookTestNetwork } from "./test/support/webhook-network.ts";
 
 // One emulator for the whole run, in this Node process. Every outbound fetch of the Worker (and of the
 // tests, which run inside it) reaches it through Miniflare's outboundService, so the app calls the real
-// Google URLs (its defaults) and the production fetch code runs unchanged.
+// Google URLs (its defaults) and the production fetch code runs unchanged. Watch notifications are held
+// until a test takes them: the tests' Worker has no port the emulator could push to.
 const emulator = createGoogleEmulator({
   clients: [
     { clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, redirectUris: [TEST_REDIRECT_URI] },
   ],
+  notifications: "hold",
 });
 
 // The queue consumers of wrangler.toml, except that a batch leaves after 50 ms instead of a second: the
@@ -53,9 +57,18 @@ export default defineConfig(async () => {
             TOKEN_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
             MAIL_FROM: TEST_MAIL_FROM,
             GOOGLE_TIMEOUT_MS: "1500",
+            // Push channels point here; the emulator holds their notifications for the tests to deliver.
+            PUBLIC_URL: TEST_ORIGIN,
+            // Webhooks: https only, and DNS answered by the stub in test/support/webhook-network.ts.
+            WEBHOOK_ALLOW_LOCALHOST: "false",
+            DNS_RESOLVER_URL: "",
           },
           queueConsumers,
-          outboundService: (request) => emulator.fetch(request as unknown as Request),
+          // Webhook receivers and the DNS-over-HTTPS stub by host; everything else is Google.
+          outboundService: (request) =>
+            webhookTestNetwork.serves(request.url)
+              ? webhookTestNetwork.fetch(request as unknown as Request)
+              : emulator.fetch(request as unknown as Request),
         },
       }),
     ],

@@ -3,12 +3,16 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { withConfig } from "./http/config-middleware";
 import { onError, onNotFound } from "./http/errors";
+import { availabilityRoutes } from "./routes/availability";
+import { calendarsRoutes } from "./routes/calendars";
 import { docsRoutes } from "./routes/docs";
 import { eventsRoutes } from "./routes/events";
 import { googleAuthRoutes } from "./routes/google-auth";
+import { googleNotificationRoutes } from "./routes/google-notifications";
 import { healthRoutes } from "./routes/health";
 import { meRoutes } from "./routes/me";
 import { oauthCallbackRoutes } from "./routes/oauth-callback";
+import { webhooksRoutes } from "./routes/webhooks";
 import type { AppEnv } from "./types";
 
 /** Builds the app: middleware order, error handling, and every route mounted in one place. */
@@ -23,9 +27,14 @@ export function createApp(): Hono<AppEnv> {
   app.route("/", docsRoutes);
   app.use("/api/*", withConfig);
   app.use("/oauth2callback", withConfig);
+  app.use("/webhooks/*", withConfig);
   app.route("/", googleAuthRoutes);
   app.route("/", oauthCallbackRoutes);
   app.route("/", meRoutes);
   app.route("/", eventsRoutes);
+  app.route("/", webhooksRoutes);
+  app.route("/", availabilityRoutes);
+  app.route("/", calendarsRoutes);
+  app.route("/", googleNotificationRoutes);
   return app;
 }

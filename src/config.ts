@@ -31,6 +31,13 @@ const ConfigSchema = z.object({
       message: "GOOGLE_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000",
     })
     .transform((v) => (v === undefined ? 10_000 : Number(v))),
+  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  WEBHOOK_ALLOW_LOCALHOST: optionalString
+    .refine((v) => v === undefined || v === "true" || v === "false", {
+      message: "WEBHOOK_ALLOW_LOCALHOST must be true or false",
+    })
+    .transform((v) => v === "true"),
+  DNS_RESOLVER_URL: url("https://cloudflare-dns.com/dns-query"),
 });
 
 /** Validated configuration, with Google's URLs defaulted. */
@@ -48,6 +55,15 @@ export interface Config {
   mailFrom: string | undefined;
   mailFromName: string | undefined;
   googleTimeoutMs: number;
+  /**
+   * This deployment's public origin (no trailing slash): Google's push notifications go to
+   * `{publicUrl}/webhooks/google`. Undefined: no push channels, the periodic sync alone follows Google.
+   */
+  publicUrl: string | undefined;
+  /** Development only: lets webhook endpoints be plain `http://localhost` / `http://127.0.0.1`. */
+  webhookAllowLocalhost: boolean;
+  /** DNS-over-HTTPS JSON endpoint used to check where a webhook host resolves (RFC 8484 JSON dialect). */
+  dnsResolverUrl: string;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -81,6 +97,9 @@ export function parseConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     mailFrom: c.MAIL_FROM,
     mailFromName: c.MAIL_FROM_NAME,
     googleTimeoutMs: c.GOOGLE_TIMEOUT_MS,
+    publicUrl: c.PUBLIC_URL?.replace(/\/+$/, ""),
+    webhookAllowLocalhost: c.WEBHOOK_ALLOW_LOCALHOST,
+    dnsResolverUrl: c.DNS_RESOLVER_URL,
   };
   cache.set(env, config);
   return config;

@@ -3,6 +3,7 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { parseConfig } from "../src/config";
+import { createDb } from "../src/db/client";
 import { ProblemError } from "../src/http/problem";
 import { getAccessToken } from "../src/tokens/access-token";
 import { createTokenStore } from "../src/tokens/token-store";
@@ -11,7 +12,7 @@ import { me, signIn } from "./support/sign-in";
 
 function deps() {
   const config = parseConfig(env);
-  return { config, tokens: createTokenStore(env.TOKENS, config.tokenEncryptionKey) };
+  return { config, tokens: createTokenStore(env.TOKENS, config.tokenEncryptionKey), db: createDb(env.DB) };
 }
 
 async function expireStoredToken(accountId: string): Promise<void> {

@@ -27,6 +27,17 @@ const CONTRACT_OPERATIONS = [
   ["/api/events/{id}", "get"],
   ["/api/events/{id}", "patch"],
   ["/api/events/{id}", "delete"],
+  // Issue 10: availability.
+  ["/api/availability", "get"],
+  ["/api/calendars", "get"],
+  // Issue 9: Google's push notifications.
+  ["/webhooks/google", "post"],
+  // Outgoing webhooks: the client app's endpoints.
+  ["/api/webhooks/", "post"],
+  ["/api/webhooks/", "get"],
+  ["/api/webhooks/{id}", "get"],
+  ["/api/webhooks/{id}", "delete"],
+  ["/api/webhooks/{id}/deliveries", "get"],
   ["/openapi.json", "get"],
   ["/docs", "get"],
 ] as const;

@@ -22,10 +22,20 @@ export interface EmailStatus {
   sequence: number;
 }
 
-/** An event as stored: its row, participants and mail states. */
+/** A participant's answer to the invitation, as Google reports it. */
+export type ResponseStatus = "needs_action" | "accepted" | "declined" | "tentative";
+
+/** A participant with their answer. */
+export interface Attendee {
+  email: string;
+  responseStatus: ResponseStatus;
+}
+
+/** An event as stored: its row, participants (with their answers) and mail states. */
 export interface StoredEvent {
   row: EventRow;
   participants: string[];
+  attendees: Attendee[];
   emails: EmailStatus[];
 }
 

@@ -1,13 +1,25 @@
+import { type BusyInterval, findConflicts } from "../availability/availability-service";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import type { EventRow } from "../db/schema";
-import { deleteEvent, EtagMismatchError, getEvent, insertEvent, patchEvent } from "../google/calendar";
+import {
+  deleteEvent,
+  EtagMismatchError,
+  getEvent,
+  insertEvent,
+  PRIMARY_CALENDAR,
+  patchEvent,
+} from "../google/calendar";
 import { notFound, ProblemError, validationFailed } from "../http/problem";
 import { planMail, planUpdateMail } from "../mail/outbox-plan";
 import type { CreateEventInput, UpdateEventInput } from "../routes/events.schemas";
+import { formatInZone } from "../time/zoned-time";
 import type { TokenStore } from "../tokens/token-store";
 import type { Account } from "../types";
+import { announceEventChange } from "../webhooks/messages";
+import { assertWritableCalendar } from "./calendar-access";
 import {
+  type Attendee,
   defaultSummary,
   type EmailStatus,
   type EventState,
@@ -27,10 +39,15 @@ export interface EventsDeps {
   tokens: TokenStore;
 }
 
-/** A completed write: the event as stored now, and the outbox rows it queued (to put on the mail queue). */
-export interface EventWrite {
-  event: StoredEvent;
+/** What a completed write queued: outbox rows (for the mail queue) and webhook deliveries (webhook queue). */
+export interface ChangeIds {
   mailIds: string[];
+  webhookIds: string[];
+}
+
+/** A completed write: the event as stored now, and what it queued. */
+export interface EventWrite extends ChangeIds {
+  event: StoredEvent;
 }
 
 /** After this long an in-flight intent is considered abandoned and left to the reconciler. */
@@ -51,6 +68,7 @@ export async function createEvent(
 ): Promise<EventWrite & { created: boolean }> {
   const key = validateIdempotencyKey(idempotencyKeyHeader);
   const state = resolveCreate(input);
+  const calendarId = input.calendar_id ?? PRIMARY_CALENDAR;
   const requestHash = await fingerprint(input);
 
   let row: EventRow | undefined;
@@ -64,38 +82,52 @@ export async function createEvent(
       }
       if (row.pendingOp === "abandon") throw inProgress();
       if (row.pendingOp !== "create") {
-        return { event: await mustFind(deps, account, row.id), mailIds: [], created: false };
+        return { event: await mustFind(deps, account, row.id), mailIds: [], webhookIds: [], created: false };
       }
     }
   }
-  if (!row) row = await writeIntent(deps, account, state, key, requestHash);
+  if (!row) {
+    await assertWritableCalendar(deps, account.id, calendarId);
+    row = await writeIntent(deps, account, state, {
+      calendarId,
+      key,
+      requestHash,
+      ifFree: input.if_free === true,
+    });
+  }
 
   let google: Awaited<ReturnType<typeof insertEvent>>;
   try {
-    google = await insertEvent(deps, account.id, {
-      ...toGoogleBody(state, row.googleEventId, 0),
-      id: row.googleEventId,
-    });
+    google = await insertEvent(
+      deps,
+      account.id,
+      { ...toGoogleBody(state, row.googleEventId, 0), id: row.googleEventId },
+      row.calendarId,
+    );
   } catch (err) {
     await undoCreate(deps, account, row, err);
     throw err;
   }
   const fields = googleFieldsOf(google.event, 0);
   const mail = planMail(row.id, fields.sequence, "created", state.participants);
-  let updatedAt: string;
+  // The event as the batch below leaves it: the answer (no read-back on the request path) and the body of
+  // its `event.created` webhook.
+  const updatedAt = new Date().toISOString();
+  const event: StoredEvent = {
+    row: { ...row, ...fields, pendingOp: null, pendingPayload: null, pendingSince: null, updatedAt },
+    participants: state.participants,
+    attendees: state.participants.map((email) => ({ email, responseStatus: "needs_action" as const })),
+    emails: mail.map(toEmailStatus),
+  };
+  let webhookIds: string[];
   try {
-    updatedAt = await repo.completeCreate(deps.db, row.id, fields, mail);
+    const announce = await announceEventChange(deps.db, "event.created", event);
+    ({ webhookIds } = await repo.completeCreate(deps.db, row.id, fields, mail, announce));
   } catch (err) {
     await undoCreate(deps, account, row, err);
     throw err;
   }
-  // Answer from what was just written: no read-back on the request path.
-  const event: StoredEvent = {
-    row: { ...row, ...fields, pendingOp: null, pendingPayload: null, pendingSince: null, updatedAt },
-    participants: state.participants,
-    emails: mail.map(toEmailStatus),
-  };
-  return { event, mailIds: mail.map((m) => m.id), created: true };
+  return { event, mailIds: mail.map((m) => m.id), webhookIds, created: true };
 }
 
 /** Reads one of the caller's events; pending creates and other accounts' events are 404. */
@@ -122,8 +154,35 @@ export async function updateEvent(
   assertNotInFlight(row);
   const next = resolveUpdate(stateOfRow(row, current.participants), input);
   const sequence = row.sequence + 1;
-  if (!(await repo.markPending(deps.db, row.id, "update", JSON.stringify(next), row.sequence))) {
+  const slot = { accountId: account.id, start: next.start.toISOString(), end: next.end.toISOString() };
+  if (
+    !(await repo.markPending(
+      deps.db,
+      row.id,
+      "update",
+      JSON.stringify(next),
+      row.sequence,
+      input.if_free ? slot : undefined,
+    ))
+  ) {
+    if (input.if_free && !(await repo.findEvent(deps.db, account.id, row.id))?.row.pendingOp) {
+      throw await slotUnavailable(deps, account.id, next, row.id);
+    }
     throw inProgress();
+  }
+  if (input.if_free) {
+    await guardSlotAtGoogle(
+      deps,
+      account.id,
+      next,
+      row.calendarId,
+      {
+        eventId: row.id,
+        calendarId: row.calendarId,
+        current: { start: Date.parse(row.startTime), end: Date.parse(row.endTime) },
+      },
+      () => repo.clearPending(deps.db, row.id),
+    );
   }
 
   const body = toGoogleBody(next, row.googleEventId, sequence);
@@ -131,12 +190,19 @@ export async function updateEvent(
   let google: Awaited<ReturnType<typeof patchEvent>>;
   try {
     try {
-      google = await patchEvent(deps, account.id, row.googleEventId, body, { etag: row.etag, conference });
+      google = await patchEvent(
+        deps,
+        account.id,
+        row.googleEventId,
+        body,
+        { etag: row.etag, conference },
+        row.calendarId,
+      );
     } catch (err) {
       if (!(err instanceof EtagMismatchError)) throw err;
       // Someone edited the event in Google Calendar directly. This service owns the fields it writes, so
       // it applies them over the newer copy, keeping the sequence moving forward.
-      const latest = await getEvent(deps, account.id, row.googleEventId);
+      const latest = await getEvent(deps, account.id, row.googleEventId, row.calendarId);
       const newer = Math.max(sequence, (latest?.sequence ?? 0) + 1);
       google = await patchEvent(
         deps,
@@ -144,6 +210,7 @@ export async function updateEvent(
         row.googleEventId,
         { ...body, sequence: newer },
         { conference },
+        row.calendarId,
       );
     }
   } catch (err) {
@@ -151,38 +218,73 @@ export async function updateEvent(
     throw err;
   }
   if (!google) {
-    await repo.completeCancel(deps.db, row.id, sequence, []);
+    // Deleted in Google Calendar meanwhile: recorded as the sync would, announced (the cron sweep sends it).
+    const at = new Date().toISOString();
+    const gone: StoredEvent = {
+      ...current,
+      row: {
+        ...row,
+        status: "cancelled",
+        cancelledBy: "google",
+        changedInGoogleAt: at,
+        sequence,
+        pendingOp: null,
+        pendingPayload: null,
+        pendingSince: null,
+        updatedAt: at,
+      },
+    };
+    await repo.completeCancel(deps.db, row.id, sequence, [], await announceEventChange(deps.db, "event.cancelled", gone), "google");
     throw new ProblemError("event_cancelled", { detail: "The event was deleted in Google Calendar." });
   }
   const fields = googleFieldsOf(google, sequence);
   const changes = { ...rowFieldsOf(next), ...fields };
   const mail = planUpdateMail(row.id, fields.sequence, next.participants, current.participants);
-  const updatedAt = await repo.completeUpdate(deps.db, row.id, changes, next.participants, mail);
+  const attendees = keepAnswers(next.participants, current.attendees);
+  const updatedAt = new Date().toISOString();
   const event: StoredEvent = {
     row: { ...row, ...changes, pendingOp: null, pendingPayload: null, pendingSince: null, updatedAt },
     participants: next.participants,
+    attendees,
     emails: [...current.emails, ...mail.map(toEmailStatus)],
   };
-  return { event, mailIds: mail.map((m) => m.id) };
+  const announce = await announceEventChange(deps.db, "event.updated", event);
+  const { webhookIds } = await repo.completeUpdate(deps.db, row.id, changes, attendees, mail, announce);
+  return { event, mailIds: mail.map((m) => m.id), webhookIds };
 }
 
 /** Cancels an event at Google (already gone counts as done) and mails the participants. Idempotent. */
-export async function cancelEvent(deps: EventsDeps, account: Account, id: string): Promise<string[]> {
+export async function cancelEvent(deps: EventsDeps, account: Account, id: string): Promise<ChangeIds> {
   const current = await getOwnEvent(deps, account, id);
   const { row } = current;
-  if (row.status === "cancelled") return [];
+  if (row.status === "cancelled") return { mailIds: [], webhookIds: [] };
   assertNotInFlight(row);
   if (!(await repo.markPending(deps.db, row.id, "cancel", null, row.sequence))) throw inProgress();
   try {
-    await deleteEvent(deps, account.id, row.googleEventId);
+    await deleteEvent(deps, account.id, row.googleEventId, row.calendarId);
   } catch (err) {
     await settleFailedWrite(deps, row, err);
     throw err;
   }
   const sequence = row.sequence + 1;
   const mail = planMail(row.id, sequence, "cancelled", current.participants);
-  await repo.completeCancel(deps.db, row.id, sequence, mail);
-  return mail.map((m) => m.id);
+  const cancelled: StoredEvent = {
+    ...current,
+    row: {
+      ...row,
+      status: "cancelled",
+      cancelledBy: "api",
+      sequence,
+      pendingOp: null,
+      pendingPayload: null,
+      pendingSince: null,
+      updatedAt: new Date().toISOString(),
+    },
+    emails: [...current.emails, ...mail.map(toEmailStatus)],
+  };
+  const announce = await announceEventChange(deps.db, "event.cancelled", cancelled);
+  const { webhookIds } = await repo.completeCancel(deps.db, row.id, sequence, mail, announce);
+  return { mailIds: mail.map((m) => m.id), webhookIds };
 }
 
 /** The stored state a pending update payload describes. */
@@ -249,17 +351,20 @@ async function writeIntent(
   deps: EventsDeps,
   account: Account,
   state: EventState,
-  key: string | undefined,
-  requestHash: string,
+  options: { calendarId: string; key: string | undefined; requestHash: string; ifFree: boolean },
 ): Promise<EventRow> {
+  const { key, requestHash } = options;
   const now = new Date().toISOString();
   const row: EventRow = {
     id: crypto.randomUUID(),
     accountId: account.id,
     organizerEmail: account.email,
     googleEventId: await googleEventIdFor(account.id, key),
+    calendarId: options.calendarId,
     icalUid: null,
     status: "confirmed",
+    cancelledBy: null,
+    changedInGoogleAt: null,
     ...rowFieldsOf(state),
     htmlLink: null,
     meetUrl: null,
@@ -274,9 +379,26 @@ async function writeIntent(
     updatedAt: now,
   };
   try {
-    await repo.insertIntent(deps.db, row, state.participants);
+    if (!options.ifFree) {
+      await repo.insertIntent(deps.db, row, state.participants);
+      return row;
+    }
+    // The intent is the serialisation point: of concurrent bookings of overlapping slots, exactly one row
+    // is written. Google's free/busy is asked only by the one that holds the slot.
+    if (!(await repo.insertIntentIfFree(deps.db, row, state.participants))) {
+      throw await slotUnavailable(deps, account.id, state);
+    }
+    await guardSlotAtGoogle(
+      deps,
+      account.id,
+      state,
+      row.calendarId,
+      { eventId: row.id, calendarId: row.calendarId },
+      () => repo.deleteIntent(deps.db, row.id),
+    );
     return row;
   } catch (err) {
+    if (err instanceof ProblemError && err.code === "slot_unavailable") throw err;
     // A concurrent request with the same key won the insert: answer from its row.
     if (key && (await repo.findByIdempotencyKey(deps.db, account.id, key))) throw inProgress();
     throw err;
@@ -296,7 +418,7 @@ async function undoCreate(deps: EventsDeps, account: Account, row: EventRow, cau
       return;
     }
     await repo.markPending(deps.db, row.id, "abandon", null, row.sequence);
-    await deleteEvent(deps, account.id, row.googleEventId);
+    await deleteEvent(deps, account.id, row.googleEventId, row.calendarId);
   } catch (err) {
     console.error(
       JSON.stringify({
@@ -317,6 +439,84 @@ async function settleFailedWrite(deps: EventsDeps, row: EventRow, cause: unknown
   if (cause instanceof ProblemError && DEFINITE_FAILURES.has(cause.code)) {
     await repo.clearPending(deps.db, row.id).catch(() => undefined);
   }
+}
+
+/**
+ * The participants after a change, each with the answer already recorded (a new participant has not
+ * answered). The sync records later answers as Google reports them.
+ */
+export function keepAnswers(emails: readonly string[], previous: readonly Attendee[]): Attendee[] {
+  return emails.map((email) => ({
+    email,
+    responseStatus: previous.find((a) => a.email === email)?.responseStatus ?? "needs_action",
+  }));
+}
+
+/**
+ * Asks Google's free/busy (the event's calendar and the primary one) whether the slot is free; if not,
+ * runs `release` (the slot this request holds in D1) and throws 409 `slot_unavailable`. A failure to ask
+ * releases too, and is thrown as is.
+ */
+async function guardSlotAtGoogle(
+  deps: EventsDeps,
+  accountId: string,
+  state: EventState,
+  calendarId: string,
+  self: { eventId: string; calendarId: string; current?: { start: number; end: number } },
+  release: () => Promise<unknown>,
+): Promise<void> {
+  let conflicts: BusyInterval[];
+  try {
+    const calendars = [...new Set([calendarId, PRIMARY_CALENDAR])];
+    conflicts = await findConflicts(deps, accountId, { start: state.start, end: state.end }, calendars, self);
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  if (conflicts.length > 0) {
+    await release();
+    throw slotUnavailableProblem(conflicts, state.timeZone);
+  }
+}
+
+/** 409 naming the own bookings that hold the slot (the conditional write lost to them). */
+async function slotUnavailable(
+  deps: EventsDeps,
+  accountId: string,
+  state: EventState,
+  excludeId?: string,
+): Promise<ProblemError> {
+  const held = await repo.findHeldIntervals(
+    deps.db,
+    accountId,
+    { start: state.start.toISOString(), end: state.end.toISOString() },
+    excludeId,
+  );
+  return slotUnavailableProblem(
+    held.map((h) => ({
+      start: Date.parse(h.start),
+      end: Date.parse(h.end),
+      source: "calendar-edge" as const,
+      calendarId: h.calendarId,
+      eventId: h.eventId,
+    })),
+    state.timeZone,
+  );
+}
+
+function slotUnavailableProblem(conflicts: readonly BusyInterval[], timeZone: string): ProblemError {
+  return new ProblemError("slot_unavailable", {
+    detail: `The slot is not free: ${conflicts.length} conflicting interval${conflicts.length === 1 ? "" : "s"}.`,
+    extensions: {
+      conflicts: conflicts.map((c) => ({
+        start: formatInZone(new Date(c.start), timeZone),
+        end: formatInZone(new Date(c.end), timeZone),
+        source: c.source,
+        calendar_id: c.calendarId,
+        ...(c.eventId ? { event_id: c.eventId } : {}),
+      })),
+    },
+  });
 }
 
 function assertNotInFlight(row: EventRow): void {

@@ -1,8 +1,12 @@
+import type { EventRow } from "../db/schema";
 import { deleteEvent, getEvent } from "../google/calendar";
-import { planMail, planUpdateMail } from "../mail/outbox-plan";
+import { planMail, planUpdateMail, queuedEmailStatus } from "../mail/outbox-plan";
+import { announceEventChange } from "../webhooks/messages";
+import type { StoredEvent } from "./event-model";
+import type { NewOutboxRow } from "./events-repo";
 import * as repo from "./events-repo";
 import type { EventsDeps } from "./events-service";
-import { parsePendingState, rowFieldsOf, STALE_INTENT_MS } from "./events-service";
+import { keepAnswers, parsePendingState, rowFieldsOf, STALE_INTENT_MS } from "./events-service";
 import { googleFieldsOf } from "./google-mapping";
 
 export interface ReconcileReport {
@@ -14,8 +18,8 @@ export interface ReconcileReport {
 
 /**
  * Finishes or rolls back every intent a crash or a failed compensation left behind, following what
- * Google actually holds: a create Google has is completed (and its mail queued), one it lacks is
- * dropped; an update or cancel is completed if Google applied it, else rolled back. Run by cron.
+ * Google actually holds: a create Google has is completed (and its mail and webhooks queued), one it
+ * lacks is dropped; an update or cancel is completed if Google applied it, else rolled back. Run by cron.
  */
 export async function reconcilePending(
   deps: EventsDeps,
@@ -28,18 +32,20 @@ export async function reconcilePending(
   const report: ReconcileReport = { examined: rows.length, completed: 0, rolledBack: 0, failed: 0 };
   for (const row of rows) {
     try {
-      const participants = (await repo.findEventById(deps.db, row.id))?.participants ?? [];
+      const stored = await repo.findEventById(deps.db, row.id);
+      const participants = stored?.participants ?? [];
       switch (row.pendingOp) {
         case "create": {
-          const google = await getEvent(deps, row.accountId, row.googleEventId);
+          const google = await getEvent(deps, row.accountId, row.googleEventId, row.calendarId);
           if (google && google.status !== "cancelled") {
             const fields = googleFieldsOf(google, 0);
-            await repo.completeCreate(
+            const mail = planMail(row.id, fields.sequence, "created", participants);
+            const announce = await announceEventChange(
               deps.db,
-              row.id,
-              fields,
-              planMail(row.id, fields.sequence, "created", participants),
+              "event.created",
+              completedEvent(row, stored, fields, mail),
             );
+            await repo.completeCreate(deps.db, row.id, fields, mail, announce);
             report.completed++;
           } else {
             await repo.deleteIntent(deps.db, row.id);
@@ -48,13 +54,13 @@ export async function reconcilePending(
           break;
         }
         case "abandon": {
-          await deleteEvent(deps, row.accountId, row.googleEventId);
+          await deleteEvent(deps, row.accountId, row.googleEventId, row.calendarId);
           await repo.deleteIntent(deps.db, row.id);
           report.rolledBack++;
           break;
         }
         case "update": {
-          const google = await getEvent(deps, row.accountId, row.googleEventId);
+          const google = await getEvent(deps, row.accountId, row.googleEventId, row.calendarId);
           const target = row.sequence + 1;
           if (
             google &&
@@ -64,13 +70,15 @@ export async function reconcilePending(
           ) {
             const next = parsePendingState(row.pendingPayload);
             const fields = googleFieldsOf(google, target);
-            await repo.completeUpdate(
+            const changes = { ...rowFieldsOf(next), ...fields };
+            const attendees = keepAnswers(next.participants, stored?.attendees ?? []);
+            const mail = planUpdateMail(row.id, fields.sequence, next.participants, participants);
+            const announce = await announceEventChange(
               deps.db,
-              row.id,
-              { ...rowFieldsOf(next), ...fields },
-              next.participants,
-              planUpdateMail(row.id, fields.sequence, next.participants, participants),
+              "event.updated",
+              completedEvent(row, stored, changes, mail, attendees),
             );
+            await repo.completeUpdate(deps.db, row.id, changes, attendees, mail, announce);
             report.completed++;
           } else {
             await repo.clearPending(deps.db, row.id);
@@ -79,15 +87,17 @@ export async function reconcilePending(
           break;
         }
         case "cancel": {
-          const google = await getEvent(deps, row.accountId, row.googleEventId);
+          const google = await getEvent(deps, row.accountId, row.googleEventId, row.calendarId);
           if (!google || google.status === "cancelled") {
             const sequence = row.sequence + 1;
-            await repo.completeCancel(
+            const mail = planMail(row.id, sequence, "cancelled", participants);
+            const cancelled = { status: "cancelled" as const, cancelledBy: "api" as const, sequence };
+            const announce = await announceEventChange(
               deps.db,
-              row.id,
-              sequence,
-              planMail(row.id, sequence, "cancelled", participants),
+              "event.cancelled",
+              completedEvent(row, stored, cancelled, mail),
             );
+            await repo.completeCancel(deps.db, row.id, sequence, mail, announce);
             report.completed++;
           } else {
             await repo.clearPending(deps.db, row.id);
@@ -110,4 +120,27 @@ export async function reconcilePending(
     }
   }
   return report;
+}
+
+/** The event as a completion leaves it (the body of its webhook): the row changed, its new mail queued. */
+function completedEvent(
+  row: EventRow,
+  stored: StoredEvent | undefined,
+  changes: Partial<EventRow>,
+  mail: NewOutboxRow[],
+  attendees = stored?.attendees ?? [],
+): StoredEvent {
+  return {
+    row: {
+      ...row,
+      ...changes,
+      pendingOp: null,
+      pendingPayload: null,
+      pendingSince: null,
+      updatedAt: new Date().toISOString(),
+    },
+    participants: attendees.map((a) => a.email),
+    attendees,
+    emails: [...(stored?.emails ?? []), ...mail.map(queuedEmailStatus)],
+  };
 }

@@ -3,12 +3,27 @@ import { ProblemError, reauthorizationRequired } from "../http/problem";
 import { type AccessTokenDeps, getAccessToken } from "../tokens/access-token";
 import { describeEndpoint, readGoogleFailure, readGoogleJson, sendGoogleRequest } from "./http";
 
-// Calendar v3 events on the account's primary calendar. Every call asks Google not to notify anyone
-// (sendUpdates=none): participants get this service's own mail, never a second invitation from Google.
+// Calendar v3 events on one of the account's calendars (`primary` unless the event lives elsewhere). Every
+// write asks Google not to notify anyone (sendUpdates=none): participants get this service's own mail,
+// never a second invitation from Google.
 
-const EventDateTimeSchema = z.object({ dateTime: z.string().optional(), timeZone: z.string().optional() });
+const EventDateTimeSchema = z.object({
+  dateTime: z.string().optional(),
+  date: z.string().optional(),
+  timeZone: z.string().optional(),
+});
 
-const GoogleEventSchema = z.object({
+const AttendeeSchema = z.object({
+  email: z.string().optional(),
+  responseStatus: z.string().optional(),
+  self: z.boolean().optional(),
+  organizer: z.boolean().optional(),
+});
+
+/** The calendar of a call; the default keeps callers of the primary calendar short. */
+export const PRIMARY_CALENDAR = "primary";
+
+export const GoogleEventSchema = z.object({
   id: z.string(),
   etag: z.string().optional(),
   status: z.string().optional(),
@@ -16,8 +31,12 @@ const GoogleEventSchema = z.object({
   iCalUID: z.string().optional(),
   sequence: z.number().optional(),
   summary: z.string().optional(),
+  description: z.string().optional(),
+  location: z.string().optional(),
+  updated: z.string().optional(),
   start: EventDateTimeSchema.optional(),
   end: EventDateTimeSchema.optional(),
+  attendees: z.array(AttendeeSchema).optional(),
   hangoutLink: z.string().optional(),
   conferenceData: z
     .object({
@@ -71,6 +90,7 @@ export async function insertEvent(
   deps: AccessTokenDeps,
   accountId: string,
   body: GoogleEventBody & { id: string },
+  calendarId: string = PRIMARY_CALENDAR,
 ): Promise<{ event: GoogleEvent; existed: boolean }> {
   const withMeet = body.conferenceData ? "&conferenceDataVersion=1" : "";
   // On insert an absent field and a null one mean the same; Google's validator only accepts the former.
@@ -79,12 +99,12 @@ export async function insertEvent(
     deps,
     accountId,
     "POST",
-    `/events?sendUpdates=none${withMeet}`,
+    `${eventsPath(calendarId)}?sendUpdates=none${withMeet}`,
     fields,
     [409],
   );
   if (res.status === 409) {
-    const existing = await getEvent(deps, accountId, body.id);
+    const existing = await getEvent(deps, accountId, body.id, calendarId);
     if (!existing) throw rejected(409, "duplicate");
     if (existing.status === "cancelled") {
       // An earlier attempt with this id was rolled back: bring the same event back rather than a second one.
@@ -94,9 +114,8 @@ export async function insertEvent(
         accountId,
         body.id,
         { ...fields, sequence: (existing.sequence ?? 0) + 1, status: "confirmed" },
-        {
-          conference: Boolean(body.conferenceData),
-        },
+        { conference: Boolean(body.conferenceData) },
+        calendarId,
       );
       if (!revived) throw rejected(409, "duplicate");
       return { event: revived, existed: true };
@@ -111,12 +130,13 @@ export async function getEvent(
   deps: AccessTokenDeps,
   accountId: string,
   googleEventId: string,
+  calendarId: string = PRIMARY_CALENDAR,
 ): Promise<GoogleEvent | null> {
   const res = await callCalendar(
     deps,
     accountId,
     "GET",
-    `/events/${enc(googleEventId)}`,
+    `${eventsPath(calendarId)}/${enc(googleEventId)}`,
     undefined,
     [404, 410],
   );
@@ -131,8 +151,9 @@ export async function patchEvent(
   googleEventId: string,
   body: Partial<GoogleEventBody>,
   options: { etag?: string | null; conference?: boolean } = {},
+  calendarId: string = PRIMARY_CALENDAR,
 ): Promise<GoogleEvent | null> {
-  const path = `/events/${enc(googleEventId)}?sendUpdates=none${options.conference ? "&conferenceDataVersion=1" : ""}`;
+  const path = `${eventsPath(calendarId)}/${enc(googleEventId)}?sendUpdates=none${options.conference ? "&conferenceDataVersion=1" : ""}`;
   const headers = options.etag ? { "if-match": options.etag } : undefined;
   const res = await callCalendar(deps, accountId, "PATCH", path, body, [404, 410, 412], headers);
   if (res.status === 412) throw new EtagMismatchError();
@@ -145,12 +166,13 @@ export async function deleteEvent(
   deps: AccessTokenDeps,
   accountId: string,
   googleEventId: string,
+  calendarId: string = PRIMARY_CALENDAR,
 ): Promise<void> {
   await callCalendar(
     deps,
     accountId,
     "DELETE",
-    `/events/${enc(googleEventId)}?sendUpdates=none`,
+    `${eventsPath(calendarId)}/${enc(googleEventId)}?sendUpdates=none`,
     undefined,
     [404, 410],
   );
@@ -161,7 +183,7 @@ export async function deleteEvent(
  * (429, 403 rateLimitExceeded/userRateLimitExceeded) and 5xx get bounded exponential backoff with jitter;
  * then 503 with Retry-After, 502, or 504. Statuses in `expected` are returned for the caller to interpret.
  */
-async function callCalendar(
+export async function callCalendar(
   deps: AccessTokenDeps,
   accountId: string,
   method: string,
@@ -170,7 +192,7 @@ async function callCalendar(
   expected: number[],
   headers?: Record<string, string>,
 ): Promise<Response> {
-  const url = `${deps.config.googleCalendarApiUrl}/calendars/primary${path}`;
+  const url = `${deps.config.googleCalendarApiUrl}${path}`;
   let refreshed = false;
   let forceRefresh = false;
   for (let attempt = 1; ; attempt++) {
@@ -218,7 +240,8 @@ async function callCalendar(
   }
 }
 
-function rejected(status: number, reason: string): ProblemError {
+/** Google refused the request itself (4xx other than auth and rate limits): 502 naming its status and reason. */
+export function rejected(status: number, reason: string): ProblemError {
   return new ProblemError("google_rejected", {
     detail: `Google Calendar rejected the request (${status}${reason ? ` ${reason}` : ""})`,
     extensions: { google_status: status, ...(reason ? { google_reason: reason } : {}) },
@@ -249,6 +272,11 @@ function backoff(attempt: number): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Path (below the Calendar base URL) of a calendar's events collection. */
+export function eventsPath(calendarId: string): string {
+  return `/calendars/${enc(calendarId)}/events`;
 }
 
 function enc(id: string): string {

@@ -1,3 +1,4 @@
+import type { EmailStatus } from "../events/event-model";
 import type { NewOutboxRow } from "../events/events-repo";
 
 /** One outbox row per recipient for one change of an event: written in the same batch as the change. */
@@ -33,4 +34,16 @@ export function planUpdateMail(
     ...planMail(eventId, sequence, "updated", participants),
     ...planMail(eventId, sequence, "cancelled", removed),
   ];
+}
+
+/** How a freshly planned mail shows under the event's `emails`. */
+export function queuedEmailStatus(row: NewOutboxRow): EmailStatus {
+  return {
+    to: row.recipient,
+    kind: row.kind,
+    status: "queued",
+    attempts: 0,
+    lastError: null,
+    sequence: row.sequence,
+  };
 }

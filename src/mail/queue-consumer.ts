@@ -1,6 +1,8 @@
 import type { Deps } from "../deps";
 import { deliverOutboxRow, type MailJob, markDeadLettered } from "./outbox";
 
+/** Name of the mail queue (wrangler.toml). */
+export const MAIL_QUEUE_NAME = "calendar-edge-mail";
 /** Name of the dead-letter queue (wrangler.toml); its batches mark rows failed for good. */
 export const MAIL_DLQ_NAME = "calendar-edge-mail-dlq";
 

@@ -1,4 +1,6 @@
+import { connectAccount } from "../accounts/connection";
 import type { Config } from "../config";
+import type { Db } from "../db/client";
 import { exchangeAuthorizationCode, GoogleOAuthError } from "../google/oauth-endpoints";
 import { ProblemError } from "../http/problem";
 import { issueApiToken } from "../tokens/api-tokens";
@@ -12,6 +14,7 @@ export interface CallbackDeps {
   config: Config;
   kv: KVNamespace;
   tokens: TokenStore;
+  db: Db;
 }
 
 /** The query Google sends back to the redirect URI, plus the browser's binding cookie. */
@@ -70,7 +73,7 @@ export async function completeConsent(deps: CallbackDeps, input: CallbackInput):
   }
 
   const previous = await deps.tokens.get(identity.sub);
-  await deps.tokens.put({
+  await connectAccount(deps, {
     accountId: identity.sub,
     email: identity.email,
     accessToken: tokens.access_token,
@@ -78,8 +81,6 @@ export async function completeConsent(deps: CallbackDeps, input: CallbackInput):
     // Google sends a refresh token only on some consents: never replace a stored one with nothing.
     refreshToken: tokens.refresh_token ?? previous?.refreshToken ?? null,
     scopes,
-    status: "connected",
-    updatedAt: new Date().toISOString(),
   });
 
   const account: Account = { id: identity.sub, email: identity.email };

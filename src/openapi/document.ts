@@ -1,8 +1,11 @@
+import { AvailabilityQuery } from "../routes/availability.schemas";
 import { CreateEventBody, EventIdParam, ListEventsQuery, UpdateEventBody } from "../routes/events.schemas";
 import { SchemaConverter } from "./json-schema";
 import { describeErrors, problemResponses } from "./problems";
 import {
   AuthorizationUrlSchema,
+  AvailabilitySchema,
+  CalendarListSchema,
   ConnectResultSchema,
   EventListSchema,
   EventSchema,
@@ -10,6 +13,7 @@ import {
   MeSchema,
   ProblemSchema,
 } from "./schemas";
+import { webhookEvents, webhookPaths } from "./webhook-paths";
 
 type Json = Record<string, unknown>;
 
@@ -77,7 +81,8 @@ export function buildOpenApiDocument(): Json {
         summary: "Start connecting a Google account",
         description: [
           "Redirects the browser to Google's consent page (PKCE, `access_type=offline`, `prompt=consent`,",
-          "scopes `openid email https://www.googleapis.com/auth/calendar.events`).",
+          "scopes `openid email https://www.googleapis.com/auth/calendar.events` and, for availability, the",
+          "read-only `calendar.events.freebusy` and `calendar.calendarlist.readonly`; `include_granted_scopes=true`).",
           "With `Accept: application/json` it answers 200 with the URL instead. Either way it sets an HttpOnly",
           "cookie that binds the OAuth `state` to this browser for 10 minutes (`__Host-calendar_edge_oauth`",
           "over https, `calendar_edge_oauth` on plain-http local development); `/oauth2callback/` needs it back.",
@@ -221,6 +226,8 @@ export function buildOpenApiDocument(): Json {
             "idempotency_key_invalid",
             "idempotency_key_reused",
             "request_in_progress",
+            "slot_unavailable",
+            "insufficient_scope",
             "unauthorized",
             ...CALENDAR_ERRORS,
             "configuration_error",
@@ -270,6 +277,8 @@ export function buildOpenApiDocument(): Json {
             "not_found",
             "event_cancelled",
             "request_in_progress",
+            "slot_unavailable",
+            "insufficient_scope",
             ...CALENDAR_ERRORS,
             "configuration_error",
           ]),
@@ -294,6 +303,75 @@ export function buildOpenApiDocument(): Json {
         },
       },
     },
+    "/api/availability": {
+      get: {
+        operationId: "getAvailability",
+        tags: ["Availability"],
+        summary: "When the account is free",
+        description: [
+          "Google's free/busy of the chosen calendars (default the primary one), merged with this service's own",
+          "bookings, in flight ones included (they count whatever calendar they are on); `free` lists the gaps of",
+          "at least `duration_minutes`. Windows up to 62 days (Google refuses free/busy queries a little past 90).",
+          "A calendar Google cannot answer for is reported in `calendars[].errors`, not as an error. Needs the",
+          "free/busy scope: an account connected before it gets 403 `insufficient_scope` with `authorize_url`.",
+        ].join(" "),
+        security: BEARER,
+        parameters: schemas.parameters(AvailabilityQuery, "query"),
+        responses: {
+          200: { description: "Busy and free intervals.", content: json(AvailabilitySchema) },
+          ...problemResponses([
+            "unauthorized",
+            "validation_failed",
+            "insufficient_scope",
+            ...CALENDAR_ERRORS,
+            "configuration_error",
+          ]),
+        },
+      },
+    },
+    "/api/calendars": {
+      get: {
+        operationId: "listCalendars",
+        tags: ["Availability"],
+        summary: "The account's Google calendars",
+        description:
+          "The calendar list with the account's access role on each. `calendar_id` of an event must be one with `writer` or `owner`. Needs the calendar-list scope (403 `insufficient_scope` otherwise).",
+        security: BEARER,
+        responses: {
+          200: { description: "Every calendar of the list.", content: json(CalendarListSchema) },
+          ...problemResponses([
+            "unauthorized",
+            "insufficient_scope",
+            ...CALENDAR_ERRORS,
+            "configuration_error",
+          ]),
+        },
+      },
+    },
+    "/webhooks/google": {
+      post: {
+        operationId: "receiveGoogleNotification",
+        tags: ["Google connection"],
+        summary: "Google's push notifications (called by Google, not by clients)",
+        description: [
+          "The address of the push channels this service opens with `events.watch` (`{PUBLIC_URL}/webhooks/google`).",
+          "Google sends headers only. A notification counts only with a known channel id, its secret token and a",
+          "message number above every one seen on the channel; `exists` then schedules one coalesced sync.",
+        ].join(" "),
+        parameters: [
+          "X-Goog-Channel-ID",
+          "X-Goog-Channel-Token",
+          "X-Goog-Resource-ID",
+          "X-Goog-Resource-State",
+          "X-Goog-Message-Number",
+        ].map((name) => ({ name, in: "header", required: true, schema: { type: "string" } })),
+        responses: {
+          204: { description: "Accepted (a replay is accepted too, and changes nothing)." },
+          ...problemResponses(["notification_rejected", "configuration_error"]),
+        },
+      },
+    },
+    ...webhookPaths(schemas),
     "/openapi.json": {
       get: {
         operationId: "getOpenApiDocument",
@@ -327,9 +405,16 @@ export function buildOpenApiDocument(): Json {
     tags: [
       { name: "Google connection", description: "Connect a Google account and get an API token." },
       { name: "Events", description: "Book, list, reschedule and cancel events." },
+      { name: "Availability", description: "Free/busy, free slots and the account's calendars." },
+      {
+        name: "Webhooks",
+        description:
+          "Register endpoints of your app; every change is POSTed to them, signed per Standard Webhooks.",
+      },
       { name: "Service", description: "Health and documentation." },
     ],
     paths,
+    webhooks: webhookEvents(schemas),
     components: {
       schemas: schemas.components,
       securitySchemes: {

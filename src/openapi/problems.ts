@@ -14,6 +14,9 @@ const HEADERS: Partial<Record<ProblemCode, Record<string, ResponseObject>>> = {
   google_rate_limited: {
     "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "string" } },
   },
+  dns_unavailable: {
+    "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "string" } },
+  },
 };
 
 /**

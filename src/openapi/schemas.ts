@@ -24,20 +24,39 @@ const EmailStatus = z
   })
   .meta({ id: "EmailStatus", description: "One participant's mail for one change of the event." });
 
+const Attendee = z
+  .object({
+    email: z.string().meta({ format: "email" }),
+    response_status: z.enum(["needs_action", "accepted", "declined", "tentative"]).meta({
+      description: "The participant's answer as Google reports it, kept current by the sync.",
+    }),
+  })
+  .meta({ id: "Attendee" });
+
 /** The contract's Event JSON; `satisfies` keeps it in step with what `toEventJson` returns. */
 export const EventSchema = z
   .object({
     id: z.string(),
     google_event_id: z.string(),
+    calendar_id: z
+      .string()
+      .meta({ description: 'The Google calendar the event lives in ("primary" unless one was chosen).' }),
     ical_uid: z
       .string()
       .nullable()
       .meta({ description: "The Google event's iCalUID, also the UID of the mailed .ics." }),
     status: z.enum(["confirmed", "cancelled"]),
+    cancelled_by: z.enum(["api", "google"]).nullable().meta({
+      description:
+        'Who cancelled it: "api" (DELETE here) or "google" (deleted in Google Calendar); null while confirmed.',
+    }),
     summary: z.string(),
     description: z.string().nullable(),
     location: z.string().nullable(),
     participants: z.array(z.string().meta({ format: "email" })),
+    attendees: z
+      .array(Attendee)
+      .meta({ description: "The participants, in the same order, with their answers." }),
     start_time: Timestamp.meta({ description: "RFC 3339, with the offset of `time_zone` at that instant." }),
     end_time: Timestamp.meta({ description: "RFC 3339, with the offset of `time_zone` at that instant." }),
     time_zone: z.string().meta({ description: "IANA time zone name." }),
@@ -46,6 +65,10 @@ export const EventSchema = z
       .string()
       .nullable()
       .meta({ description: 'Google Meet link when `conference` was "google_meet".' }),
+    changed_in_google_at: Timestamp.nullable().meta({
+      description:
+        "When the sync last wrote a change made in Google Calendar (times, title, description, location, an answer, deletion); null if never.",
+    }),
     created_at: Timestamp,
     updated_at: Timestamp,
     emails: z.array(EmailStatus),
@@ -87,6 +110,61 @@ export const ConnectResultSchema = z
 export const AuthorizationUrlSchema = z
   .object({ authorization_url: z.string().meta({ format: "uri", description: "Google's consent page." }) })
   .meta({ id: "AuthorizationUrl" });
+
+const Busy = z
+  .object({
+    start: Timestamp,
+    end: Timestamp,
+    source: z.enum(["google", "calendar-edge"]).meta({
+      description:
+        '"google": Google\'s free/busy of `calendar_id`; "calendar-edge": a booking of this service that Google does not show yet (in flight) or on a calendar not asked about.',
+    }),
+    calendar_id: z.string(),
+    event_id: z.string().optional().meta({ description: "The booking's id, for `calendar-edge` intervals." }),
+  })
+  .meta({ id: "BusyInterval" });
+
+const Period = z.object({ start: Timestamp, end: Timestamp }).meta({ id: "FreeInterval" });
+
+/** `GET /api/availability`. */
+export const AvailabilitySchema = z
+  .object({
+    from: Timestamp,
+    to: Timestamp,
+    time_zone: z.string(),
+    duration_minutes: z.number().int(),
+    calendars: z.array(
+      z.object({
+        id: z.string(),
+        errors: z.array(z.string()).meta({
+          description:
+            "Google's reasons it could not answer for this calendar (e.g. `notFound`); empty when it did.",
+        }),
+      }),
+    ),
+    busy: z
+      .array(Busy)
+      .meta({ description: "Sorted by start; times in `time_zone`, clipped to the window." }),
+    free: z.array(Period).meta({ description: "Gaps of at least `duration_minutes` inside [from, to)." }),
+  })
+  .meta({ id: "Availability" });
+
+/** `GET /api/calendars`. */
+export const CalendarListSchema = z
+  .object({
+    calendars: z.array(
+      z.object({
+        id: z.string(),
+        summary: z.string(),
+        primary: z.boolean(),
+        access_role: z.enum(["owner", "writer", "reader", "free_busy_reader"]).meta({
+          description: "Events can be created where the role is `writer` or `owner`.",
+        }),
+        time_zone: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: "CalendarList" });
 
 /** `GET /health`. */
 export const HealthSchema = z.object({ status: z.literal("ok") }).meta({ id: "Health" });

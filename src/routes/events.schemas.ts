@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { DESCRIPTION_MAX, LOCATION_MAX, MAX_PARTICIPANTS, SUMMARY_MAX } from "../events/event-rules";
+import { CalendarIdInput } from "./availability.schemas";
 
 // One schema per route, shared by the handlers and the OpenAPI document (src/openapi/document.ts).
 
@@ -29,6 +30,11 @@ const Participants = z
 const Summary = z.string().trim().min(1).max(SUMMARY_MAX);
 const Description = z.string().max(DESCRIPTION_MAX).nullable();
 const Location = z.string().max(LOCATION_MAX).nullable();
+const IfFree = z.boolean().meta({
+  description:
+    "Book only if the slot is free: Google's free/busy of the event's calendar and the primary one, and this account's other bookings. Otherwise 409 `slot_unavailable` with the conflicts.",
+});
+
 const Conference = z
   .enum(["google_meet"])
   .nullable()
@@ -45,6 +51,11 @@ export const CreateEventBody = z
     description: Description.optional(),
     location: Location.optional(),
     conference: Conference.optional(),
+    calendar_id: CalendarIdInput.optional().meta({
+      description:
+        'The Google calendar to create the event in: one where the account is writer or owner (`GET /api/calendars`). Default "primary". Kept for every later change.',
+    }),
+    if_free: IfFree.optional(),
   })
   .meta({ id: "CreateEvent" });
 
@@ -59,8 +70,11 @@ export const UpdateEventBody = z
     description: Description.optional(),
     location: Location.optional(),
     conference: Conference.optional(),
+    if_free: IfFree.optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { message: "at least one field must be given" })
+  .refine((body) => Object.keys(body).some((key) => key !== "if_free"), {
+    message: "at least one field must be given",
+  })
   .meta({ id: "UpdateEvent" });
 
 export type CreateEventInput = z.infer<typeof CreateEventBody>;
@@ -78,6 +92,7 @@ export const ListEventsQuery = z.strictObject({
   cursor: z.string().max(512).optional().meta({ description: "`next_cursor` of the previous page." }),
   from: z.string().max(64).optional().meta({ description: "Only events starting at or after (RFC 3339)." }),
   to: z.string().max(64).optional().meta({ description: "Only events starting before (RFC 3339)." }),
+  calendar_id: CalendarIdInput.optional().meta({ description: "Only events on this calendar." }),
 });
 
 /** Path parameter of the single-event routes. */

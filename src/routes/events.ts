@@ -8,24 +8,28 @@ import { requireApiToken } from "../http/api-auth";
 import { validationFailed } from "../http/problem";
 import { parseJsonBody, parseQuery } from "../http/validate";
 import { enqueueMail } from "../mail/outbox";
+import { followCalendar } from "../sync/follow-account";
 import { parseRfc3339OrLocal } from "../time/zoned-time";
 import type { AppEnv } from "../types";
+import { enqueueWebhookDeliveries } from "../webhooks/fan-out";
 import { CreateEventBody, ListEventsQuery, UpdateEventBody } from "./events.schemas";
 
-/** The events resource: create, list, read, reschedule, cancel. Mail leaves after the response. */
+/** The events resource: create, list, read, reschedule, cancel. Mail and webhooks leave after the response. */
 export const eventsRoutes = new Hono<AppEnv>()
   // One registration: "/api/events/*" also matches "/api/events"; a second would spend the rate limit twice.
   .use("/api/events/*", requireApiToken)
   .post("/api/events", async (c) => {
     const input = await parseJsonBody(c, CreateEventBody);
     const deps = depsFromContext(c);
-    const { event, mailIds, created } = await createEvent(
+    const { event, mailIds, webhookIds, created } = await createEvent(
       deps,
       c.get("account"),
       input,
       c.req.header("idempotency-key"),
     );
     c.executionCtx.waitUntil(enqueueMail(deps, mailIds));
+    c.executionCtx.waitUntil(enqueueWebhookDeliveries(deps, webhookIds));
+    if (created) c.executionCtx.waitUntil(followCalendar(deps, event.row.accountId, event.row.calendarId));
     c.header("location", `/api/events/${event.row.id}`);
     return c.json(toEventJson(event), created ? 201 : 200);
   })
@@ -40,6 +44,7 @@ export const eventsRoutes = new Hono<AppEnv>()
       after,
       from,
       to,
+      calendarId: query.calendar_id,
     });
     const more = page.length > limit;
     const events = page.slice(0, limit);
@@ -56,15 +61,22 @@ export const eventsRoutes = new Hono<AppEnv>()
   .patch("/api/events/:id", async (c) => {
     const input = await parseJsonBody(c, UpdateEventBody);
     const deps = depsFromContext(c);
-    const { event, mailIds } = await updateEvent(deps, c.get("account"), c.req.param("id"), input);
+    const { event, mailIds, webhookIds } = await updateEvent(
+      deps,
+      c.get("account"),
+      c.req.param("id"),
+      input,
+    );
     c.executionCtx.waitUntil(enqueueMail(deps, mailIds));
+    c.executionCtx.waitUntil(enqueueWebhookDeliveries(deps, webhookIds));
     return c.json(toEventJson(event));
   })
   .delete("/api/events/:id", async (c) => {
     const deps = depsFromContext(c);
     const id = c.req.param("id");
-    const mailIds = await cancelEvent(deps, c.get("account"), id);
+    const { mailIds, webhookIds } = await cancelEvent(deps, c.get("account"), id);
     c.executionCtx.waitUntil(enqueueMail(deps, mailIds));
+    c.executionCtx.waitUntil(enqueueWebhookDeliveries(deps, webhookIds));
     return c.body(null, 204);
   });
 

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { disconnectAccount } from "../accounts/connection";
 import { depsFromContext } from "../deps";
 import { revokeGrant } from "../google/oauth-endpoints";
 import { requireApiToken } from "../http/api-auth";
@@ -7,6 +8,7 @@ import { enforceRateLimit } from "../http/rate-limit";
 import { buildAuthorizationUrl, resolveRedirectUri } from "../oauth/authorize";
 import { setBindingCookie } from "../oauth/binding-cookie";
 import { createOAuthState } from "../oauth/state-store";
+import { stopFollowing } from "../sync/follow-account";
 import type { AppEnv } from "../types";
 
 /** Starting a consent (public), and revoking the connected grant (API token). */
@@ -31,9 +33,11 @@ export const googleAuthRoutes = new Hono<AppEnv>()
     const account = c.get("account");
     const grant = await deps.tokens.get(account.id);
     if (grant) {
+      // Google's channels are stopped first, while the tokens still work; a failure there is logged, not fatal.
+      await stopFollowing(deps, account.id).catch(() => undefined);
       // Revoking the refresh token ends the whole grant at Google (and its access tokens).
       await revokeGrant(deps.config, grant.refreshToken ?? grant.accessToken);
-      await deps.tokens.delete(account.id);
     }
+    await disconnectAccount(deps, account.id);
     return c.body(null, 204);
   });

@@ -5,6 +5,7 @@ import { ProblemError } from "../http/problem";
 import { clearBindingCookie, readBindingCookie } from "../oauth/binding-cookie";
 import { completeConsent } from "../oauth/callback";
 import { renderConnectedPage, renderConsentErrorPage } from "../oauth/pages";
+import { startFollowing } from "../sync/follow-account";
 import type { AppEnv } from "../types";
 
 /** Google's redirect back: JSON for API clients, an HTML page (token shown once) for browsers. */
@@ -12,13 +13,15 @@ export const oauthCallbackRoutes = new Hono<AppEnv>().get("/oauth2callback", asy
   c.header("cache-control", "no-store");
   const json = wantsJson(c);
   try {
-    const result = await completeConsent(depsFromContext(c), {
+    const deps = depsFromContext(c);
+    const result = await completeConsent(deps, {
       code: c.req.query("code"),
       state: c.req.query("state"),
       error: c.req.query("error"),
       browserBinding: readBindingCookie(c),
     });
     clearBindingCookie(c);
+    c.executionCtx.waitUntil(startFollowing(deps, result.account.id));
     if (json) {
       return c.json({ account: result.account, api_token: result.apiToken, scopes: result.scopes });
     }

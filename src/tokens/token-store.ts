@@ -10,7 +10,10 @@ const GrantRecordSchema = z.object({
   accessTokenExpiresAt: z.number(),
   refreshToken: z.string().nullable(),
   scopes: z.array(z.string()),
+  /** Records written before the accounts table kept the state may still say `reauthorization_required`. */
   status: z.enum(["connected", "reauthorization_required"]),
+  /** The `accounts.grant_version` this record was written for (0: written before versions existed). */
+  grantVersion: z.number().int().nonnegative().default(0),
   updatedAt: z.string(),
 });
 

@@ -15,6 +15,8 @@ const STARTED = Date.now();
 // BROWSER_TEST_TIMEOUT_MS shortens (or lengthens) the hard limit, e.g. to check the cleanup on timeout.
 const DEADLINE = STARTED + Number(process.env.BROWSER_TEST_TIMEOUT_MS ?? 110_000);
 const CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events";
+const FREEBUSY_SCOPE = "https://www.googleapis.com/auth/calendar.events.freebusy";
+const CALENDAR_LIST_SCOPE = "https://www.googleapis.com/auth/calendar.calendarlist.readonly";
 
 const results = [];
 let stack;
@@ -181,6 +183,15 @@ async function main() {
       "calendar checkbox has the wrong scope",
     );
     assert(await calendarBox.isChecked(), "the calendar box is not ticked by default");
+    // Availability's two read-only permissions, each with its own box (granular consent).
+    for (const [id, scope] of [
+      ["#scope-calendar-events-freebusy", FREEBUSY_SCOPE],
+      ["#scope-calendar-calendarlist-readonly", CALENDAR_LIST_SCOPE],
+    ]) {
+      const box = page.locator(id);
+      assert((await box.getAttribute("value")) === scope, `${id} has the wrong scope`);
+      assert(await box.isChecked(), `${id} is not ticked by default`);
+    }
     await screenshot(page, "1-consent.png");
 
     const response = await decide(page, "#allow");
@@ -226,6 +237,74 @@ async function main() {
     assert(me.json?.account?.email === email, `account.email is not ${email}: ${me.text}`);
     assert(me.json?.google?.scopes?.includes(CALENDAR_SCOPE), `calendar scope missing: ${me.text}`);
   });
+
+  await check("API: GET /api/availability and /api/calendars with the new scopes → 200", async () => {
+    assert(token, "no API token from the consent step");
+    const day = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    const availability = await api(
+      "GET",
+      `/api/availability?from=${day}T08:00:00&to=${day}T18:00:00&time_zone=Europe/Berlin`,
+      token,
+    );
+    assert(
+      availability.status === 200,
+      `GET /api/availability → ${availability.status}: ${availability.text}`,
+    );
+    assert(
+      availability.json.busy.some(
+        (b) => b.start === `${day}T10:00:00+01:00` || b.start.startsWith(`${day}T10:00:00`),
+      ),
+      `the booking made above is not busy: ${availability.text}`,
+    );
+    const calendars = await api("GET", "/api/calendars", token);
+    assert(calendars.status === 200, `GET /api/calendars → ${calendars.status}: ${calendars.text}`);
+    assert(
+      calendars.json.calendars.some((c) => c.primary && c.id === email),
+      `no primary calendar: ${calendars.text}`,
+    );
+  });
+
+  // (e) An older grant: the free/busy box left unticked → 403 insufficient_scope; consenting again in the
+  // browser (include_granted_scopes) adds it.
+  await check(
+    "incremental consent: free/busy unticked → 403; consent again → availability works",
+    async () => {
+      const other = "erin-browser-test@example.com";
+      const first = await openConsent("without free/busy");
+      await first.page.fill("#other-email", other);
+      await first.page.uncheck("#scope-calendar-events-freebusy");
+      await first.page.uncheck("#scope-calendar-calendarlist-readonly");
+      const connected = await decide(first.page, "#allow");
+      assert(connected.status() === 200, `callback answered ${connected.status()}`);
+      const oldToken = (await first.page.textContent("#api-token"))?.trim();
+      await first.context.close();
+      const refused = await api(
+        "GET",
+        "/api/availability?from=2026-12-07T08:00:00Z&to=2026-12-07T09:00:00Z",
+        oldToken,
+      );
+      assert(refused.status === 403, `availability before reconnect → ${refused.status}: ${refused.text}`);
+      assert(refused.json?.code === "insufficient_scope", `code ${refused.json?.code}`);
+      assert(refused.json?.authorize_url === "/api/google-auth/", `no reconnect URL: ${refused.text}`);
+
+      const again = await openConsent("reconnect");
+      assert(
+        new URL(again.page.url()).searchParams.get("include_granted_scopes") === "true",
+        "the reconnect does not ask for incremental authorization",
+      );
+      await again.page.fill("#other-email", other);
+      await screenshot(again.page, "5-reconnect-consent.png");
+      const reconnected = await decide(again.page, "#allow");
+      assert(reconnected.status() === 200, `reconnect answered ${reconnected.status()}`);
+      await again.context.close();
+      const allowed = await api(
+        "GET",
+        "/api/availability?from=2026-12-07T08:00:00Z&to=2026-12-07T09:00:00Z",
+        oldToken,
+      );
+      assert(allowed.status === 200, `availability after reconnect → ${allowed.status}: ${allowed.text}`);
+    },
+  );
 
   // (c) Deny → the app's error page.
   await check("consent: Deny → 403 error page with access_denied", async () => {

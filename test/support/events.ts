@@ -15,17 +15,21 @@ export function eventBody(overrides: Record<string, unknown> = {}): Record<strin
 export interface EventJson {
   id: string;
   google_event_id: string;
+  calendar_id: string;
   ical_uid: string;
   status: "confirmed" | "cancelled";
+  cancelled_by: "api" | "google" | null;
   summary: string;
   description: string | null;
   location: string | null;
   participants: string[];
+  attendees: { email: string; response_status: "needs_action" | "accepted" | "declined" | "tentative" }[];
   start_time: string;
   end_time: string;
   time_zone: string;
   html_link: string | null;
   meet_url: string | null;
+  changed_in_google_at: string | null;
   created_at: string;
   updated_at: string;
   emails: { to: string; kind: string; status: string; attempts: number; last_error: string | null }[];

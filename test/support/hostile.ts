@@ -224,14 +224,18 @@ interface Snapshot {
   events: Map<string, string>;
   outbox: number;
   kv: Map<string, number | undefined>;
+  /** Webhook endpoints by id (url and event types), and how many deliveries exist. */
+  webhooks: Map<string, string>;
+  webhookDeliveries: number;
   grants: Map<string, string | null>;
   calls: Map<string, number>;
 }
 
 /**
- * Watches D1 (`events` with their participants and mail, `outbox`), every KV key, the tracked accounts'
- * grants and their calls at the Google emulator. Between two `verify()` calls, only what `allow…` declared
- * (because a request was valid and answered 2xx) may change. Storage is per test file, so all of it is ours.
+ * Watches D1 (`events` with their participants and mail, `outbox`, webhook endpoints and deliveries), every
+ * KV key, the tracked accounts' grants and their calls at the Google emulator. Between two `verify()` calls,
+ * only what `allow…` declared (because a request was valid and answered 2xx) may change. Storage is per test
+ * file, so all of it is ours.
  */
 export class WriteWatch {
   private base: Snapshot | undefined;
@@ -240,6 +244,7 @@ export class WriteWatch {
   private allowedCalls = new Map<string, number>();
   private allowedKvAdds: string[] = [];
   private allowedKvRemoves = new Set<string>();
+  private allowedWebhooks = new Set<string>();
   private changed = false;
   private since = 0;
   /** The cases since the last verify, so a failure names every request that could have written. */
@@ -281,6 +286,12 @@ export class WriteWatch {
     this.allowedKvRemoves.add(name);
   }
 
+  /** A valid request may have registered or deleted this webhook endpoint (and its deliveries). */
+  allowWebhookChange(endpointId: string): void {
+    this.allowedWebhooks.add(endpointId);
+    this.changed = true;
+  }
+
   /** Counts a case (`summary` names it in a failure report); verifies every `every` cases and after writes. */
   async afterCase(every: number, summary = ""): Promise<void> {
     this.since++;
@@ -304,6 +315,16 @@ export class WriteWatch {
           `D1 event ${id}: ${before.events.get(id) ?? "(none)"} → ${after.events.get(id) ?? "(gone)"}`,
         );
       }
+    }
+    for (const id of new Set([...before.webhooks.keys(), ...after.webhooks.keys()])) {
+      if (before.webhooks.get(id) !== after.webhooks.get(id) && !this.allowedWebhooks.has(id)) {
+        problems.push(
+          `webhook endpoint ${id}: ${before.webhooks.get(id) ?? "(none)"} → ${after.webhooks.get(id) ?? "(gone)"}`,
+        );
+      }
+    }
+    if (after.webhookDeliveries > before.webhookDeliveries && this.allowedEvents.size === 0) {
+      problems.push(`${after.webhookDeliveries - before.webhookDeliveries} webhook deliveries written`);
     }
     const mails = [...after.events.values()].reduce((sum, row) => sum + Number(row.split("|")[4]), 0);
     if (after.outbox !== mails) problems.push(`outbox has ${after.outbox} rows, events account for ${mails}`);
@@ -363,6 +384,7 @@ export class WriteWatch {
     this.allowedCalls = new Map();
     this.allowedKvAdds = [];
     this.allowedKvRemoves = new Set();
+    this.allowedWebhooks = new Set();
     this.changed = false;
     this.since = 0;
     this.window = [];
@@ -379,6 +401,8 @@ export class WriteWatch {
            FROM events e`,
         ),
         env.DB.prepare("SELECT count(*) AS n FROM outbox"),
+        env.DB.prepare("SELECT id, url || '|' || event_types AS row FROM webhook_endpoints"),
+        env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries"),
       ]),
       listKv(),
       Promise.all(
@@ -389,6 +413,8 @@ export class WriteWatch {
     return {
       events: new Map(rows[0]!.results.map((r) => [String(r.id), String(r.row)])),
       outbox: Number(rows[1]!.results[0]!.n),
+      webhooks: new Map(rows[2]!.results.map((r) => [String(r.id), String(r.row)])),
+      webhookDeliveries: Number(rows[3]!.results[0]!.n),
       kv,
       grants: new Map(grants),
       calls: new Map(calls),

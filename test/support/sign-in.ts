@@ -1,4 +1,5 @@
 import { api, app } from "./app";
+import { channelsOf } from "./google";
 
 export interface SignedIn {
   email: string;
@@ -11,7 +12,16 @@ export interface ConsentOptions {
   decision?: "allow" | "deny";
   /** Tick the calendar box on the consent page (default true). */
   grantCalendar?: boolean;
+  /**
+   * The other permission boxes to tick (default: every one the app asks for: free/busy and the calendar
+   * list). `[]` is an account connected before availability existed.
+   */
+  extraScopes?: readonly string[];
 }
+
+/** The scopes the consent page offers besides sign-in and events (src/oauth/scopes.ts). */
+export const FREEBUSY_SCOPE = "https://www.googleapis.com/auth/calendar.events.freebusy";
+export const CALENDAR_LIST_SCOPE = "https://www.googleapis.com/auth/calendar.calendarlist.readonly";
 
 export interface ConsentResult {
   /** `name=value` of the binding cookie set by /api/google-auth/. */
@@ -42,6 +52,8 @@ export async function consent(options: ConsentOptions = {}): Promise<ConsentResu
   form.set("decision", options.decision ?? "allow");
   if (options.grantCalendar !== false)
     form.append("granted_scope", "https://www.googleapis.com/auth/calendar.events");
+  for (const scope of options.extraScopes ?? [FREEBUSY_SCOPE, CALENDAR_LIST_SCOPE])
+    form.append("granted_scope", scope);
   const answer = await fetch(new URL("/o/oauth2/v2/auth/approve", authorizationUrl), {
     method: "POST",
     body: form,
@@ -61,6 +73,7 @@ export async function signIn(options: ConsentOptions = {}): Promise<SignedIn> {
   const res = await app(callbackPath, { headers: { cookie, accept: "application/json" } });
   if (res.status !== 200) throw new Error(`callback answered ${res.status}: ${await res.text()}`);
   const body = (await res.json()) as { api_token: string; account: { id: string; email: string } };
+  await channelOpened(email);
   return { email, token: body.api_token, accountId: body.account.id };
 }
 
@@ -74,4 +87,16 @@ export async function me(token: string) {
       google: { status: string; scopes: string[] };
     },
   };
+}
+
+/**
+ * Waits (bounded) until the consent's background work has opened the account's push channel, so a test
+ * starts from a quiet account: nothing of the sign-in still talks to Google behind its back.
+ */
+async function channelOpened(email: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await channelsOf(email)).some((c) => !c.stopped)) {
+    if (Date.now() > deadline) throw new Error(`no push channel opened for ${email}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

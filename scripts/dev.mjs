@@ -17,6 +17,14 @@ if (!existsSync(".dev.vars")) {
     { mode: 0o600 },
   );
   console.log("created .dev.vars from .dev.vars.example (emulator credentials, fresh TOKEN_ENCRYPTION_KEY)");
+} else {
+  // A .dev.vars from an older checkout lacks settings added since: name them rather than run without.
+  const names = (text) => new Set([...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+  const have = names(readFileSync(".dev.vars", "utf8"));
+  const missing = [...names(readFileSync(".dev.vars.example", "utf8"))].filter((name) => !have.has(name));
+  if (missing.length > 0) {
+    console.warn(`.dev.vars lacks ${missing.join(", ")}: copy them from .dev.vars.example (e.g. PUBLIC_URL turns on Google push notifications)`);
+  }
 }
 
 // Wrangler runs on this same Node (npm puts the project's Node 24 first on PATH; this keeps it that way).

@@ -8,6 +8,13 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
     "See your personal info, including any personal info you've made publicly available",
   "https://www.googleapis.com/auth/calendar.events": "View and edit events on all your calendars",
   "https://www.googleapis.com/auth/calendar": "See, edit, share, and permanently delete all your calendars",
+  "https://www.googleapis.com/auth/calendar.events.freebusy":
+    "See the availability on Google calendars you have access to",
+  "https://www.googleapis.com/auth/calendar.freebusy": "View your availability in your calendars",
+  "https://www.googleapis.com/auth/calendar.calendarlist.readonly":
+    "See the list of Google calendars you're subscribed to",
+  "https://www.googleapis.com/auth/calendar.readonly":
+    "See and download any calendar you can access using your Google Calendar",
 };
 
 const STYLE = `body{font-family:system-ui,sans-serif;background:#f0f4f9;margin:0;padding:2rem;color:#1f1f1f}

@@ -7,6 +7,7 @@ import { createDb } from "../src/db/client";
 import { ProblemError } from "../src/http/problem";
 import { getAccessToken } from "../src/tokens/access-token";
 import { createTokenStore } from "../src/tokens/token-store";
+import { api } from "./support/app";
 import { callsOf, expireAccessTokens, injectFault, revokeGrantsAtGoogle } from "./support/google";
 import { me, signIn } from "./support/sign-in";
 
@@ -95,5 +96,61 @@ describe("getAccessToken", () => {
     await expireAccessTokens(user.email);
     const after = await getAccessToken(deps(), user.accountId, { force: true });
     expect(after).not.toBe(before);
+  });
+});
+
+describe("a disconnect racing a request that refreshes the token (KV is eventually consistent)", () => {
+  // The request below reads the grant, then waits for Google's token endpoint; meanwhile the user
+  // disconnects. Whatever the refresh then answers, the stale copy the request holds must not come back.
+  async function racingDisconnect(fault: Omit<Parameters<typeof injectFault>[0], "account">) {
+    const user = await signIn();
+    await expireStoredToken(user.accountId);
+    // Only the first refresh (the request's) is slow: the disconnect's own refresh goes through.
+    await injectFault({ ...fault, account: user.email });
+    const pending = api("/api/events/", {
+      method: "POST",
+      token: user.token,
+      body: {
+        participants: ["ada@example.com"],
+        start_time: "2026-12-01T10:00:00Z",
+        end_time: "2026-12-01T11:00:00Z",
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const revoke = await api("/api/google-auth/revoke/", { method: "POST", token: user.token });
+    return { user, revoke, answer: await pending };
+  }
+
+  it("invalid_grant arriving after the disconnect writes no grant back: still disconnected", async ({
+    expect,
+  }) => {
+    const { user, revoke, answer } = await racingDisconnect({
+      endpoint: "token",
+      grantType: "refresh_token",
+      status: 400,
+      body: { error: "invalid_grant", error_description: "Token has been expired or revoked." },
+      delayMs: 1_000,
+    });
+    expect(revoke.status).toBe(204);
+    expect(answer.status).toBe(403);
+    expect(((await answer.json()) as { code: string }).code).toBe("reauthorization_required");
+    expect(await env.TOKENS.get(`grant:${user.accountId}`)).toBeNull();
+    expect((await me(user.token)).body.google).toEqual({ status: "disconnected", scopes: [] });
+  });
+
+  it("a refresh that succeeded just before the disconnect is not saved; Google then refuses it", async ({
+    expect,
+  }) => {
+    const { user, revoke, answer } = await racingDisconnect({
+      endpoint: "token",
+      grantType: "refresh_token",
+      afterRealCall: true,
+      delayMs: 1_000,
+    });
+    expect(revoke.status).toBe(204);
+    expect(answer.status).toBe(403);
+    expect(await env.TOKENS.get(`grant:${user.accountId}`)).toBeNull();
+    expect((await me(user.token)).body.google.status).toBe("disconnected");
+    expect((await callsOf(user.email, "events.insert")).every((c) => c.status === 401)).toBe(true);
   });
 });

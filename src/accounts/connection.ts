@@ -71,7 +71,8 @@ export async function grantDied(
     fanOutWebhook(deps.db, grant.accountId, message, { onlyIf: stillThisGrant }),
   ]);
   // Without a queue at hand (a caller that only refreshes tokens), the cron sweep sends it within a minute.
-  if (deps.webhookQueue) await enqueueWebhookDeliveries({ webhookQueue: deps.webhookQueue }, webhookDeliveryIds([announced]));
+  if (deps.webhookQueue)
+    await enqueueWebhookDeliveries({ webhookQueue: deps.webhookQueue }, webhookDeliveryIds([announced]));
   const account = await findAccountRow(deps.db, grant.accountId);
   // KV keeps a grant only if it belongs to a newer consent than the dead one.
   if (account?.status !== "connected" || account.grantVersion === grant.grantVersion) {

@@ -234,7 +234,14 @@ export async function updateEvent(
         updatedAt: at,
       },
     };
-    await repo.completeCancel(deps.db, row.id, sequence, [], await announceEventChange(deps.db, "event.cancelled", gone), "google");
+    await repo.completeCancel(
+      deps.db,
+      row.id,
+      sequence,
+      [],
+      await announceEventChange(deps.db, "event.cancelled", gone),
+      "google",
+    );
     throw new ProblemError("event_cancelled", { detail: "The event was deleted in Google Calendar." });
   }
   const fields = googleFieldsOf(google, sequence);
@@ -412,14 +419,7 @@ async function writeIntent(
  * `abandon` so the reconciler checks again later. Either way the event ends up in both stores or neither.
  */
 async function undoCreate(deps: EventsDeps, account: Account, row: EventRow, cause: unknown): Promise<void> {
-  try {
-    if (cause instanceof ProblemError && DEFINITE_FAILURES.has(cause.code)) {
-      await repo.deleteIntent(deps.db, row.id);
-      return;
-    }
-    await repo.markPending(deps.db, row.id, "abandon", null, row.sequence);
-    await deleteEvent(deps, account.id, row.googleEventId, row.calendarId);
-  } catch (err) {
+  const deferred = (err: unknown) =>
     console.error(
       JSON.stringify({
         level: "warn",
@@ -428,7 +428,15 @@ async function undoCreate(deps: EventsDeps, account: Account, row: EventRow, cau
         error: String(err),
       }),
     );
+  if (cause instanceof ProblemError && DEFINITE_FAILURES.has(cause.code)) {
+    await repo.deleteIntent(deps.db, row.id).catch(deferred);
+    return;
   }
+  // Each step on its own: with D1 down the intent stays `create`, and the reconciler then finds the Google
+  // event cancelled by the second step and drops the intent (neither), or, if that step failed too, finds it
+  // live and completes it (both).
+  await repo.markPending(deps.db, row.id, "abandon", null, row.sequence).catch(deferred);
+  await deleteEvent(deps, account.id, row.googleEventId, row.calendarId).catch(deferred);
 }
 
 /**

@@ -24,6 +24,14 @@ function toProblem(err: unknown): ProblemError {
     if (err.status === 405) return new ProblemError("method_not_allowed");
     if (err.status < 500) return new ProblemError("validation_failed", { status: err.status });
   }
+  // D1's own errors (`D1_ERROR: …`): an outage or overload of the database, not a bug of the request.
+  if (err instanceof Error && err.message.startsWith("D1_")) {
+    return new ProblemError("storage_unavailable", {
+      detail: "The database did not complete the request. Nothing half-done is kept; retry in a moment.",
+      headers: { "retry-after": "5" },
+      internal: err.message.slice(0, 300),
+    });
+  }
   return new ProblemError("internal_error", {
     detail: "An unexpected error occurred. Quote the request id when reporting it.",
   });

@@ -33,6 +33,7 @@ export const PROBLEM_CODES = {
   google_timeout: { status: 504, title: "Google did not answer in time" },
   google_rate_limited: { status: 503, title: "Google rate limit reached" },
   google_rejected: { status: 502, title: "Google rejected the request" },
+  storage_unavailable: { status: 503, title: "Storage is unavailable" },
   configuration_error: { status: 500, title: "Server configuration is incomplete" },
   internal_error: { status: 500, title: "Internal server error" },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -17,11 +17,15 @@ const HEADERS: Partial<Record<ProblemCode, Record<string, ResponseObject>>> = {
   dns_unavailable: {
     "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "string" } },
   },
+  storage_unavailable: {
+    "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "string" } },
+  },
 };
 
 /**
  * The error responses of one operation, one per status, each naming the codes it can carry; every
- * operation can also fail with `internal_error`. `html` adds the browser form of the OAuth callback.
+ * operation can also fail with `internal_error`, and one that touches storage with `storage_unavailable`
+ * (named in `codes`). `html` adds the browser form of the OAuth callback.
  */
 export function problemResponses(
   codes: readonly ProblemCode[],

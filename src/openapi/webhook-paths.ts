@@ -72,6 +72,7 @@ export function webhookPaths(schemas: SchemaConverter): Record<string, Json> {
             "webhook_limit_reached",
             "dns_unavailable",
             "unauthorized",
+            "storage_unavailable",
             "configuration_error",
           ]),
         },
@@ -84,7 +85,12 @@ export function webhookPaths(schemas: SchemaConverter): Record<string, Json> {
         security: BEARER,
         responses: {
           200: { description: "Every endpoint of the account.", content: json(WebhookListSchema) },
-          ...problemResponses(["unauthorized", "validation_failed", "configuration_error"]),
+          ...problemResponses([
+            "unauthorized",
+            "validation_failed",
+            "storage_unavailable",
+            "configuration_error",
+          ]),
         },
       },
     },
@@ -98,7 +104,7 @@ export function webhookPaths(schemas: SchemaConverter): Record<string, Json> {
         security: BEARER,
         responses: {
           200: { description: "The endpoint.", content: json(WebhookEndpointSchema) },
-          ...problemResponses(["unauthorized", "not_found", "configuration_error"]),
+          ...problemResponses(["unauthorized", "not_found", "storage_unavailable", "configuration_error"]),
         },
       },
       delete: {
@@ -110,7 +116,7 @@ export function webhookPaths(schemas: SchemaConverter): Record<string, Json> {
         security: BEARER,
         responses: {
           204: { description: "Deleted." },
-          ...problemResponses(["unauthorized", "not_found", "configuration_error"]),
+          ...problemResponses(["unauthorized", "not_found", "storage_unavailable", "configuration_error"]),
         },
       },
     },
@@ -129,7 +135,13 @@ export function webhookPaths(schemas: SchemaConverter): Record<string, Json> {
         parameters: schemas.parameters(ListDeliveriesQuery, "query"),
         responses: {
           200: { description: "The most recent deliveries.", content: json(WebhookDeliveryListSchema) },
-          ...problemResponses(["unauthorized", "not_found", "validation_failed", "configuration_error"]),
+          ...problemResponses([
+            "unauthorized",
+            "not_found",
+            "validation_failed",
+            "storage_unavailable",
+            "configuration_error",
+          ]),
         },
       },
     },

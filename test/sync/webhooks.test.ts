@@ -21,8 +21,8 @@ import {
   receivedBy,
   registerWebhook,
   verifyDelivery,
-  waitForRequests,
   type WebhookBody,
+  waitForRequests,
 } from "../support/webhooks";
 
 /** Signs in, registers a receiver, books an event, and lets its creation and first sync settle. */
@@ -85,7 +85,12 @@ describe("webhooks for changes made in Google Calendar", () => {
     await deleteInGoogle(user.email, event.google_event_id);
     await deliverNotifications(user.email);
     const all = await settledBodies(inbox.id, endpoint.secret, 4);
-    expect(all.map((b) => b.type)).toEqual(["event.created", "event.updated", "event.updated", "event.cancelled"]);
+    expect(all.map((b) => b.type)).toEqual([
+      "event.created",
+      "event.updated",
+      "event.updated",
+      "event.cancelled",
+    ]);
     expect(all[1]!.data.event?.start_time).toBe("2026-12-01T16:00:00+01:00");
     expect(all[2]!.data.event?.summary).toBe("Renamed in Google");
     expect(all[3]!.data.event).toMatchObject({ status: "cancelled", cancelled_by: "google" });
@@ -148,7 +153,9 @@ describe("account.reauthorization_required", () => {
         id: expect.stringMatching(/^msg_/),
         type: "account.reauthorization_required",
         created_at: expect.any(String),
-        data: { account: { id: user.accountId, email: user.email, google: { status: "reauthorization_required" } } },
+        data: {
+          account: { id: user.accountId, email: user.email, google: { status: "reauthorization_required" } },
+        },
       },
     ]);
   });

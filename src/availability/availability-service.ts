@@ -1,8 +1,7 @@
 import { findHeldIntervals, type HeldInterval } from "../events/events-repo";
 import { type CalendarBusy, queryFreeBusy } from "../google/freebusy";
 import { ProblemError } from "../http/problem";
-import { requireScopeFor } from "../oauth/scopes";
-import { type AccessTokenDeps, grantedScopes } from "../tokens/access-token";
+import { type AccessTokenDeps, requireGrantedScope } from "../tokens/access-token";
 import { clip, freeGaps, type Interval, overlaps, subtract } from "./intervals";
 
 // When is the account's person busy: Google's free/busy over the chosen calendars, merged with this
@@ -34,7 +33,7 @@ export async function getAvailability(
   accountId: string,
   query: { from: Date; to: Date; calendarIds: readonly string[]; minFreeMs: number },
 ): Promise<Availability> {
-  requireScopeFor("freebusy", await grantedScopes(deps, accountId));
+  await requireGrantedScope(deps, accountId, "freebusy");
   const window = { start: query.from.getTime(), end: query.to.getTime() };
   const [google, held] = await Promise.all([
     queryFreeBusy(deps, accountId, { from: query.from, to: query.to, calendarIds: query.calendarIds }),
@@ -61,7 +60,7 @@ export async function findConflicts(
   calendarIds: readonly string[],
   self: { eventId: string; calendarId: string; current?: Interval },
 ): Promise<BusyInterval[]> {
-  requireScopeFor("freebusy", await grantedScopes(deps, accountId));
+  await requireGrantedScope(deps, accountId, "freebusy");
   const window = { start: slot.start.getTime(), end: slot.end.getTime() };
   const [google, held] = await Promise.all([
     queryFreeBusy(deps, accountId, { from: slot.start, to: slot.end, calendarIds }),

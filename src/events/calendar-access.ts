@@ -1,8 +1,7 @@
 import { PRIMARY_CALENDAR } from "../google/calendar";
 import { getCalendarListEntry } from "../google/calendar-list";
 import { validationFailed } from "../http/problem";
-import { requireScopeFor } from "../oauth/scopes";
-import { type AccessTokenDeps, grantedScopes } from "../tokens/access-token";
+import { type AccessTokenDeps, requireGrantedScope } from "../tokens/access-token";
 
 // Events go only to calendars where the account may write (writer or owner in its calendar list). The
 // check asks Google once per calendar and isolate every few minutes: Google still refuses a write if the
@@ -22,7 +21,7 @@ export async function assertWritableCalendar(
   if (calendarId === PRIMARY_CALENDAR) return;
   const key = `${accountId}\n${calendarId}`;
   if ((checked.get(key) ?? 0) > Date.now()) return;
-  requireScopeFor("calendarList", await grantedScopes(deps, accountId));
+  await requireGrantedScope(deps, accountId, "calendarList");
   const entry = await getCalendarListEntry(deps, accountId, calendarId);
   if (!entry) {
     throw validationFailed([{ path: "calendar_id", message: "is not in this account's calendar list" }]);

@@ -2,8 +2,7 @@ import { Hono } from "hono";
 import { depsFromContext } from "../deps";
 import { listCalendars } from "../google/calendar-list";
 import { requireApiToken } from "../http/api-auth";
-import { requireScopeFor } from "../oauth/scopes";
-import { grantedScopes } from "../tokens/access-token";
+import { requireGrantedScope } from "../tokens/access-token";
 import type { AppEnv } from "../types";
 
 const ACCESS_ROLES: Record<string, string> = {
@@ -17,7 +16,7 @@ const ACCESS_ROLES: Record<string, string> = {
 export const calendarsRoutes = new Hono<AppEnv>().get("/api/calendars", requireApiToken, async (c) => {
   const deps = depsFromContext(c);
   const accountId = c.get("account").id;
-  requireScopeFor("calendarList", await grantedScopes(deps, accountId));
+  await requireGrantedScope(deps, accountId, "calendarList");
   const entries = await listCalendars(deps, accountId);
   return c.json({
     calendars: entries.map((entry) => ({

@@ -4,7 +4,7 @@ import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { GoogleOAuthError, refreshAccessToken } from "../google/oauth-endpoints";
 import { reauthorizationRequired } from "../http/problem";
-import { parseScopes } from "../oauth/scopes";
+import { hasScopeFor, parseScopes, requireScopeFor, type ScopedFeature } from "../oauth/scopes";
 import type { WebhookJob } from "../webhooks/delivery-queue";
 import type { GrantRecord, TokenStore } from "./token-store";
 
@@ -29,16 +29,26 @@ export async function getAccessToken(
   accountId: string,
   options: { force?: boolean } = {},
 ): Promise<string> {
-  const grant = await deps.tokens.get(accountId);
+  // After Google refused a token (force), only KV's own copy counts: another isolate may have changed it.
+  const grant = await deps.tokens.get(accountId, { fresh: options.force === true });
   if (!grant) throw notConnected();
   if (grant.status === "reauthorization_required") throw reauthorizationRequired();
   if (!options.force && grant.accessTokenExpiresAt - REFRESH_MARGIN_MS > Date.now()) return grant.accessToken;
   return (await refreshGrant(deps, grant)).accessToken;
 }
 
-/** The account's granted scopes, from its stored grant (empty when nothing is connected). */
-export async function grantedScopes(deps: AccessTokenDeps, accountId: string): Promise<string[]> {
-  return (await deps.tokens.get(accountId))?.scopes ?? [];
+/**
+ * 403 `insufficient_scope` unless the account's grant allows the feature. A remembered grant that lacks
+ * the scope is read again first: the user may just have reconnected (in another isolate) to add it.
+ */
+export async function requireGrantedScope(
+  deps: AccessTokenDeps,
+  accountId: string,
+  feature: ScopedFeature,
+): Promise<void> {
+  const remembered = (await deps.tokens.get(accountId))?.scopes ?? [];
+  if (hasScopeFor(feature, remembered)) return;
+  requireScopeFor(feature, (await deps.tokens.get(accountId, { fresh: true }))?.scopes ?? []);
 }
 
 async function refreshGrant(deps: AccessTokenDeps, grant: GrantRecord): Promise<GrantRecord> {

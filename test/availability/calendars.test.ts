@@ -54,6 +54,10 @@ describe("events on a secondary calendar", () => {
     expect(atGoogle?.id).toBe(event.google_event_id);
     expect(event.ical_uid).toBe(atGoogle?.iCalUID);
     expect((await googleEventsOf(user.email)).map((e) => e.id)).not.toContain(event.google_event_id);
+    // Each mail leaves before the next change: a reschedule mail still queued at a cancellation is dropped.
+    const allSent = (count: number) => (e: EventJson) =>
+      e.emails.length === count && e.emails.every((m) => m.status === "sent");
+    await waitForMail(user.token, event.id, allSent(1));
 
     const moved = await api(`/api/events/${event.id}`, {
       method: "PATCH",
@@ -62,6 +66,7 @@ describe("events on a secondary calendar", () => {
     });
     expect(moved.status).toBe(200);
     expect((await googleEventsOfCalendar(team))[0]?.start.dateTime).toBe("2026-12-03T10:00:00+01:00");
+    await waitForMail(user.token, event.id, allSent(2));
     expect((await api(`/api/events/${event.id}`, { method: "DELETE", token: user.token })).status).toBe(204);
     expect((await googleEventsOfCalendar(team))[0]?.status).toBe("cancelled");
     for (const call of [
@@ -72,11 +77,7 @@ describe("events on a secondary calendar", () => {
       expect(call.path).toContain(`/calendars/${encodeURIComponent(team)}/events`);
     }
 
-    await waitForMail(
-      user.token,
-      event.id,
-      (e) => e.emails.every((m) => m.status === "sent") && e.emails.length === 3,
-    );
+    await waitForMail(user.token, event.id, allSent(3));
     const sent = mail.about(event.ical_uid).map(icsOf);
     expect(sent.map((m) => [m.method, m.uid, m.sequence])).toEqual([
       ["REQUEST", atGoogle!.iCalUID, 0],

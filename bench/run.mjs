@@ -3,29 +3,45 @@
 // Not part of the test suite. Everything runs on loopback under `wrangler dev`, in a temp directory:
 //
 //   1. snapshots the app and the Google emulator into deployable bundles (`wrangler deploy --dry-run`,
-//      which also gives the gzip size), so concurrent edits in the work tree cannot reload them mid-run;
-//   2. applies the D1 migrations to a temp persist dir and starts the emulator, the app and the baseline;
-//   3. signs in a pool of accounts (the app's consent flow; the baseline gets its own Google grants);
-//   4. drives POST and GET /api/events/ on both with autocannon, reading workerd CPU time from /proc;
+//      which also gives the gzip size, a source map and esbuild's metafile), so concurrent edits in the
+//      work tree cannot reload them mid-run;
+//   2. applies the D1 migrations to a temp persist dir and starts the emulator, the app, the baseline
+//      and its variant that mails too, and the app with no mail consumer;
+//   3. signs in a pool of accounts (the app's consent flow; the baselines get their own Google grants);
+//   4. drives POST and GET /api/events/ on all of them with autocannon, reading workerd CPU time from
+//      /proc and profiling the app's isolate through its inspector (bench/profile.mjs);
 //   5. checks that D1, the emulator and the outbox agree with every 201 the app gave;
-//   6. prints the results and stops every process it started.
+//   6. measures cold starts: fresh isolates of the app and the baseline, one `wrangler dev` each
+//      (bench/cold-start.mjs);
+//   7. prints the results, the bundle per package (bench/bundle.mjs) and the targets, and stops every
+//      process it started.
 //
 // Options (flag or environment variable; defaults in brackets):
 //   --duration=S          BENCH_DURATION          seconds per measured phase [10]
 //   --connections=N       BENCH_CONNECTIONS       concurrent clients in the normal phases [16]
 //   --high-connections=N  BENCH_HIGH_CONNECTIONS  concurrent clients in the zero-errors phases [64]
-//   --accounts=N          BENCH_ACCOUNTS          signed-in accounts whose API tokens are rotated [40]
+//   --accounts=N          BENCH_ACCOUNTS          signed-in accounts whose API tokens are rotated [60]
 //   --page=N              BENCH_PAGE              events per GET page (?limit=N); every account is seeded
 //                                                 with N events first, so both servers list full pages [3]
 //   --participants=N      BENCH_PARTICIPANTS      participants per created event [2]
 //   --warmup=S            BENCH_WARMUP            seconds of unmeasured GET load (and POST load on the
-//                                                 mail-off copy) before measuring, all servers at once [2]
+//                                                 mail-off copy and the mailing baseline) before
+//                                                 measuring, all servers at once [2]
 //   --port-base=P         BENCH_PORT_BASE         emulator P, app P+1, baseline P+2, app without mail
-//                                                 consumer P+3, inspectors P+4..P+7 [8891]
+//                                                 consumer P+3, baseline with mail P+4, cold starts P+5;
+//                                                 the inspector of each is its port + 10 [8891]
 //   --no-mail-off         BENCH_MAIL_OFF=0        skip the extra POST phase on a copy of the app whose
 //                                                 mail queue has no consumer
+//   --no-baseline-mail    BENCH_BASELINE_MAIL=0   skip the extra POST phase on the baseline that mails
+//   --profile=MODE        BENCH_PROFILE           separate: profile the app in an extra phase after each
+//                                                 measured one (half as long; sampling costs CPU, see
+//                                                 docs/benchmark.md); measured: during the measured
+//                                                 phases themselves; off [separate]
+//   --profile-interval=U  BENCH_PROFILE_INTERVAL  sampling interval of the profiler, µs [500]
+//   --cold-samples=N      BENCH_COLD_SAMPLES      fresh isolates started per server for the cold start;
+//                                                 0 skips it [5]
 //   --json=FILE           BENCH_JSON              also write the results as JSON
-//   --keep                BENCH_KEEP=1            keep the temp directory (logs, D1 state)
+//   --keep                BENCH_KEEP=1            keep the temp directory (logs, D1 state, bundles)
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import {
@@ -46,6 +62,29 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { bundleBreakdown } from "./bundle.mjs";
+import {
+  bindingsOf,
+  COLD_CONFIG_EXTRA,
+  COLD_CONFIG_RULES,
+  COLD_ENTRY,
+  coldEntrySource,
+  measureColdStart,
+} from "./cold-start.mjs";
+import { connectInspector, createAttributor, startProfiling, stopProfiling } from "./profile.mjs";
+import {
+  fmt,
+  printBundle,
+  printColdStart,
+  printProfiles,
+  printTables,
+  printTopFunctions,
+  profileSummary,
+  SERVERS,
+  summarize,
+  targets,
+  topFunctions,
+} from "./report.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const require = createRequire(import.meta.url);
@@ -66,6 +105,10 @@ const { values: flags } = parseArgs({
     json: { type: "string" },
     keep: { type: "boolean" },
     "mail-off": { type: "boolean", default: process.env.BENCH_MAIL_OFF !== "0" },
+    "baseline-mail": { type: "boolean", default: process.env.BENCH_BASELINE_MAIL !== "0" },
+    profile: { type: "string" },
+    "profile-interval": { type: "string" },
+    "cold-samples": { type: "string" },
   },
   allowNegative: true,
 });
@@ -83,7 +126,7 @@ const OPTIONS = {
   duration: intOption("duration", "BENCH_DURATION", 10, 1, 120),
   connections: intOption("connections", "BENCH_CONNECTIONS", 16, 1, 512),
   highConnections: intOption("high-connections", "BENCH_HIGH_CONNECTIONS", 64, 1, 512),
-  accounts: intOption("accounts", "BENCH_ACCOUNTS", 40, 1, 1000),
+  accounts: intOption("accounts", "BENCH_ACCOUNTS", 60, 1, 1000),
   page: intOption("page", "BENCH_PAGE", 3, 1, 100),
   participants: intOption("participants", "BENCH_PARTICIPANTS", 2, 1, 50),
   warmup: intOption("warmup", "BENCH_WARMUP", 2, 0, 60),
@@ -91,20 +134,37 @@ const OPTIONS = {
   json: flags.json ?? process.env.BENCH_JSON,
   keep: flags.keep ?? process.env.BENCH_KEEP === "1",
   mailOff: flags["mail-off"],
+  baselineMail: flags["baseline-mail"],
+  profile: choiceOption("profile", "BENCH_PROFILE", "separate", ["separate", "measured", "off"]),
+  profileIntervalUs: intOption("profile-interval", "BENCH_PROFILE_INTERVAL", 500, 50, 10_000),
+  coldSamples: intOption("cold-samples", "BENCH_COLD_SAMPLES", 5, 0, 20),
 };
+
+function choiceOption(flag, env, fallback, choices) {
+  const value = flags[flag] ?? process.env[env] ?? fallback;
+  if (!choices.includes(value)) throw new Error(`--${flag} / ${env} must be one of ${choices.join(", ")}`);
+  return value;
+}
 
 const PORTS = {
   emulator: OPTIONS.portBase,
   app: OPTIONS.portBase + 1,
   baseline: OPTIONS.portBase + 2,
   appMailOff: OPTIONS.portBase + 3,
-  inspector: [OPTIONS.portBase + 4, OPTIONS.portBase + 5, OPTIONS.portBase + 6, OPTIONS.portBase + 7],
+  baselineMail: OPTIONS.portBase + 4,
+  cold: OPTIONS.portBase + 5,
 };
+/** Each `wrangler dev` gets its inspector at its own port + 10. */
+const inspectorPort = (port) => port + 10;
 const HOST = "127.0.0.1";
 const EMULATOR = `http://${HOST}:${PORTS.emulator}`;
 const APP = `http://${HOST}:${PORTS.app}`;
 const BASELINE = `http://${HOST}:${PORTS.baseline}`;
 const APP_MAIL_OFF = `http://${HOST}:${PORTS.appMailOff}`;
+const BASELINE_MAIL = `http://${HOST}:${PORTS.baselineMail}`;
+
+/** The app bundle's module: its file name in `wrangler deploy --outdir`, and its URL in call frames. */
+const APP_MODULE = "index.js";
 
 const CLIENT_ID = "calendar-edge-dev.apps.googleusercontent.com";
 const CLIENT_SECRET = "emulator-dev-secret";
@@ -116,7 +176,7 @@ const CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events";
 /** The app's per-API-token budget (wrangler.toml API_RATE_LIMITER), minus a margin for requests in flight. */
 const TOKEN_BUDGET_PER_MINUTE = 110;
 /** Hard stop for the whole run, whatever happens. */
-const RUN_DEADLINE_MS = 6 * 60_000;
+const RUN_DEADLINE_MS = 10 * 60_000;
 /** After each phase: time for requests still in flight (and queued work) to finish before CPU is read. */
 const SETTLE_MS = 2_000;
 /** After the load: how long to wait for the mail queue to drain before checking. */
@@ -258,15 +318,38 @@ function startWrangler(name, args, port) {
     cwd: ROOT,
     detached: true, // its own process group, so stopping it takes workerd along
     stdio: ["ignore", fd, fd],
-    env: childEnv(),
+    // A dev registry of its own: wrangler's shared one (~/.config/.wrangler/registry) links the queues of
+    // every `wrangler dev` on the machine by name, so the app's copies (and any other session running
+    // the app) would deliver to each other's consumers.
+    env: { ...childEnv(), WRANGLER_REGISTRY_PATH: path.join(tmp, "registry", name) },
   });
   closeSync(fd);
   const server = { name, child, port, logFile, exited: false };
-  child.on("exit", () => {
+  child.on("exit", (code, signal) => {
     server.exited = true;
+    server.exitStatus = code ?? signal;
   });
   children.push(server);
   return server;
+}
+
+/** Stops one `wrangler dev` and everything in its process group: SIGTERM, then SIGKILL after 5 s. */
+async function stopServer(server) {
+  const group = server.child.pid;
+  const alive = () => ourProcesses().filter((pid) => readStat(pid)?.pgrp === group);
+  for (const pid of alive()) seenPids.add(pid);
+  try {
+    process.kill(-group, "SIGTERM");
+  } catch {}
+  const until = Date.now() + 5_000;
+  while (Date.now() < until && alive().length > 0) await sleep(100);
+  for (const pid of alive()) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }
+  const reaped = Date.now() + 3_000;
+  while (Date.now() < reaped && alive().length > 0) await sleep(100);
 }
 
 let stopping;
@@ -378,7 +461,7 @@ function appConfig(main, assetsDir, extra = "", { mailConsumer = true } = {}) {
     "migrations_dir",
   );
   replace(/^directory = .*$/m, `directory = ${JSON.stringify(assetsDir)}`, "[assets] directory");
-  // The [build] step only copies Swagger UI into public/ (assets, not the script); running it here would
+  // The [build] step only writes static assets into public/ (not the script); running it here would
   // rewrite files under other wrangler dev sessions' feet.
   toml = toml.replace(/^\[build\]\n(?:[^[\n].*\n|\n)*/m, "");
   if (!mailConsumer) {
@@ -395,6 +478,19 @@ function emulatorConfig(main, extra = "") {
   return toml.replace(/^main = .*$/m, `main = ${JSON.stringify(main)}${extra}`);
 }
 
+/** bench/baseline/wrangler.toml for `main`; `mail` adds the consumer of its mail queue (the variant that mails). */
+function baselineConfig(main, extra = "", { mail = false } = {}) {
+  let toml = readFileSync(path.join(ROOT, "bench", "baseline", "wrangler.toml"), "utf8");
+  if (!/^main = .*$/m.test(toml)) throw new Error("bench/baseline/wrangler.toml: cannot find main");
+  toml = toml.replace(/^main = .*$/m, `main = ${JSON.stringify(main)}${extra}`);
+  const queue = /^queue = "(.*)"$/m.exec(toml)?.[1];
+  if (!queue) throw new Error("bench/baseline/wrangler.toml: cannot find the mail queue");
+  // Batching as the app's mail consumer (wrangler.toml).
+  if (mail)
+    toml += `\n[[queues.consumers]]\nqueue = "${queue}"\nmax_batch_size = 10\nmax_batch_timeout = 1\n`;
+  return toml;
+}
+
 function parseUpload(output) {
   const match = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(output);
   if (!match) throw new Error(`no "Total Upload" line in wrangler's output:\n${output.slice(-2000)}`);
@@ -402,8 +498,10 @@ function parseUpload(output) {
 }
 
 /**
- * Bundles the app and the emulator as `wrangler deploy --dry-run` does (giving the upload size) and
- * applies the migrations, all at once; then writes configs that serve those bundles unchanged.
+ * Bundles the app (with its source map and esbuild's metafile) and the emulator as `wrangler deploy
+ * --dry-run` does (giving the upload size) and applies the migrations, all at once; then writes configs
+ * that serve those bundles, and a copy of the baseline, unchanged (`no_bundle`). Each config sits in its
+ * own folder, so that wrangler's .wrangler/ scratch directory lands in the temp dir too.
  */
 async function snapshot({ state, mailOffState }) {
   const publicCopy = path.join(tmp, "public");
@@ -413,49 +511,90 @@ async function snapshot({ state, mailOffState }) {
     recursive: true,
     filter: (src) => !src.includes(`${path.sep}docs${path.sep}vendor`),
   });
-  mkdirSync(path.join(tmp, "app"), { recursive: true });
-  mkdirSync(path.join(tmp, "emulator"), { recursive: true });
+  for (const dir of ["app", "emulator", "baseline", "baseline-worker", "cold-app", "cold-baseline"]) {
+    mkdirSync(path.join(tmp, dir), { recursive: true });
+  }
   const appBuild = path.join(tmp, "app", "build.toml");
   const emuBuild = path.join(tmp, "emulator", "build.toml");
+  const bundleDir = path.join(tmp, "app", "bundle");
+  const metafile = path.join(tmp, "app", "bundle-meta.json");
   writeFileSync(appBuild, appConfig(path.join(ROOT, "src", "index.ts"), publicCopy));
   writeFileSync(emuBuild, emulatorConfig(path.join(ROOT, "emulator", "src", "worker.ts")));
   const migrate = (persist) =>
     runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist, "-c", appBuild]);
   const [appOut, emuOut] = await Promise.all([
-    runWrangler(["deploy", "--dry-run", "-c", appBuild, "--outdir", path.join(tmp, "app", "bundle")]),
+    runWrangler([
+      "deploy",
+      "--dry-run",
+      "-c",
+      appBuild,
+      "--outdir",
+      bundleDir,
+      "--upload-source-maps",
+      "--metafile",
+      metafile,
+    ]),
     runWrangler(["deploy", "--dry-run", "-c", emuBuild, "--outdir", path.join(tmp, "emulator", "bundle")]),
     migrate(state),
     OPTIONS.mailOff && migrate(mailOffState),
   ]);
-  const appDev = path.join(tmp, "app", "dev.toml");
-  const emuDev = path.join(tmp, "emulator", "dev.toml");
-  const appBundle = path.join(tmp, "app", "bundle", "index.js");
-  writeFileSync(appDev, appConfig(appBundle, publicCopy, "\nno_bundle = true"));
-  const appMailOffDev = path.join(tmp, "app", "dev-mail-off.toml");
-  writeFileSync(
-    appMailOffDev,
-    appConfig(appBundle, publicCopy, "\nno_bundle = true", { mailConsumer: false }),
-  );
-  writeFileSync(
-    emuDev,
-    emulatorConfig(path.join(tmp, "emulator", "bundle", "worker.js"), "\nno_bundle = true"),
-  );
-  // The baseline's config, copied so that wrangler's .wrangler/ scratch directory lands in the temp dir too.
+  const appBundle = path.join(bundleDir, APP_MODULE);
+  const sourceMap = `${appBundle}.map`;
+  const breakdown = bundleBreakdown({
+    metafileFile: metafile,
+    bundleFile: appBundle,
+    sourceMapFile: sourceMap,
+    root: ROOT,
+    dependencies: JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies,
+  });
+  const write = (file, text) => {
+    writeFileSync(file, text);
+    return file;
+  };
+  const noBundle = "\nno_bundle = true";
+  // A folder holding only the baseline's module and its cold-start wrapper, as the app's bundle folder
+  // holds only the bundle (and its map): the wrapper's config attaches every .js file beside it.
+  const baselineWorker = path.join(tmp, "baseline-worker", "worker.js");
+  cpSync(path.join(ROOT, "bench", "baseline", "worker.js"), baselineWorker);
+  const bindings = (toml) => ({
+    d1: bindingsOf(toml, "d1_databases"),
+    kv: bindingsOf(toml, "kv_namespaces"),
+  });
+  const appToml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
   const baselineToml = readFileSync(path.join(ROOT, "bench", "baseline", "wrangler.toml"), "utf8");
-  const baselineDev = path.join(tmp, "baseline", "dev.toml");
-  mkdirSync(path.dirname(baselineDev), { recursive: true });
+  writeFileSync(path.join(bundleDir, COLD_ENTRY), coldEntrySource(APP_MODULE, bindings(appToml)));
   writeFileSync(
-    baselineDev,
-    baselineToml.replace(
-      /^main = .*$/m,
-      `main = ${JSON.stringify(path.join(ROOT, "bench", "baseline", "worker.js"))}`,
-    ),
+    path.join(tmp, "baseline-worker", COLD_ENTRY),
+    coldEntrySource("worker.js", bindings(baselineToml)),
   );
   return {
-    appDev,
-    appMailOffDev,
-    emuDev,
-    baselineDev,
+    appDev: write(path.join(tmp, "app", "dev.toml"), appConfig(appBundle, publicCopy, noBundle)),
+    appMailOffDev: write(
+      path.join(tmp, "app", "dev-mail-off.toml"),
+      appConfig(appBundle, publicCopy, noBundle, { mailConsumer: false }),
+    ),
+    appColdDev: write(
+      path.join(tmp, "cold-app", "dev.toml"),
+      appConfig(path.join(bundleDir, COLD_ENTRY), publicCopy, COLD_CONFIG_EXTRA, { mailConsumer: false }) +
+        COLD_CONFIG_RULES,
+    ),
+    emuDev: write(
+      path.join(tmp, "emulator", "dev.toml"),
+      emulatorConfig(path.join(tmp, "emulator", "bundle", "worker.js"), noBundle),
+    ),
+    // The baseline is served unbundled too: bundling for dev would wrap it in wrangler's dev middleware,
+    // which the app's snapshot does not have.
+    baselineDev: write(path.join(tmp, "baseline", "dev.toml"), baselineConfig(baselineWorker, noBundle)),
+    baselineMailDev: write(
+      path.join(tmp, "baseline", "dev-mail.toml"),
+      baselineConfig(baselineWorker, noBundle, { mail: true }),
+    ),
+    baselineColdDev: write(
+      path.join(tmp, "cold-baseline", "dev.toml"),
+      baselineConfig(path.join(tmp, "baseline-worker", COLD_ENTRY), COLD_CONFIG_EXTRA) + COLD_CONFIG_RULES,
+    ),
+    sourceMap,
+    breakdown,
     bundle: parseUpload(appOut),
     emulatorBundle: parseUpload(emuOut),
   };
@@ -685,9 +824,16 @@ async function openD1(stateDir) {
   return new DatabaseSync(path.join(dir, file), { readOnly: true });
 }
 
-async function drainMail(db, ms = DRAIN_MS) {
+/** Mail not sent yet: the app's outbox, and the mailing baseline's `mail` table. */
+const PENDING_MAIL = {
+  app: "SELECT count(*) AS n FROM outbox WHERE status = 'queued'",
+  "baseline-mail": "SELECT count(*) AS n FROM mail WHERE status != 'sent'",
+};
+
+/** Waits (at most `ms`) until `db` has no mail left to send; returns how much is left. */
+async function drainMail(db, server = "app", ms = DRAIN_MS) {
   const until = Date.now() + ms;
-  const pending = db.prepare("SELECT count(*) AS n FROM outbox WHERE status = 'queued'");
+  const pending = db.prepare(PENDING_MAIL[server]);
   while (Date.now() < until && pending.get().n > 0) await sleep(500);
   return pending.get().n;
 }
@@ -821,150 +967,29 @@ async function checkConsistency(db, track, accounts, participantsPerEvent) {
   };
 }
 
-// -------------------------------------------------------------------------------------------- report
-
-const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
-const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : "–");
-
-function summarize(result, cpuBefore, cpuAfter, emulatorName, server) {
-  // Every request sent is served to the end (the settle period lets the last ones finish), so CPU is
-  // divided by requests sent, not by the responses autocannon waited for.
-  const sent = result.requests.sent;
-  const per = (ms) => (sent > 0 ? ms / sent : Number.NaN);
-  const before = cpuBefore.servers;
-  const after = cpuAfter.servers;
-  const d = (key) => after[server][key] - before[server][key];
-  const emu =
-    after[emulatorName].worker +
-    after[emulatorName].proxy -
-    before[emulatorName].worker -
-    before[emulatorName].proxy;
-  // CPU used on the machine by processes that are not part of the benchmark (other sessions), in cores.
-  let ours = cpuAfter.self - cpuBefore.self;
-  for (const name of Object.keys(after)) {
-    for (const key of ["worker", "proxy", "node"]) ours += after[name][key] - before[name][key];
-  }
-  const wall = cpuAfter.at - cpuBefore.at;
-  const machine = cpuAfter.machine - cpuBefore.machine;
-  const codes = Object.fromEntries(
-    Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count]),
-  );
-  return {
-    sent,
-    completed: result.requests.total,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    socketErrors: result.errors,
-    timeouts: result.timeouts,
-    errors: result.non2xx + result.errors,
-    statusCodes: codes,
-    cpuMsPerReq: per(d("worker")),
-    proxyCpuMsPerReq: per(d("proxy")),
-    wranglerNodeCpuMsPerReq: per(d("node")),
-    emulatorCpuMsPerReq: per(emu),
-    clientCpuMsPerReq: per(cpuAfter.self - cpuBefore.self),
-    machineCores: machine / wall,
-    foreignCores: Math.max(0, machine - ours) / wall,
-  };
-}
-
-const SERVER_LABELS = { app: "app", "app-mail-off": "app, mail consumer off", baseline: "baseline" };
-
-function printTables(phases, bundle) {
-  const lines = [];
-  const row = (label, name, s) =>
-    `| ${label} | ${SERVER_LABELS[name]} | ${fmt(s.rps)} | ${s.p50} | ${s.p99} | ${s.errors} | ${fmt(s.cpuMsPerReq, 2)} |`;
-  const ratioRow = (label, name, a, b) =>
-    `| ${label} | ${name} | ${ratio(a.rps, b.rps)} | ${ratio(a.p50, b.p50)} | ${ratio(a.p99, b.p99)} | | ${ratio(a.cpuMsPerReq, b.cpuMsPerReq)} |`;
-  lines.push("| phase | server | req/s | p50 ms | p99 ms | errors | CPU ms/req |");
-  lines.push("|---|---|---:|---:|---:|---:|---:|");
-  for (const p of phases) {
-    lines.push(row(p.label, "app", p.app));
-    if (p["app-mail-off"]) lines.push(row(p.label, "app-mail-off", p["app-mail-off"]));
-    lines.push(row(p.label, "baseline", p.baseline));
-    lines.push(ratioRow(p.label, "**app/baseline**", p.app, p.baseline));
-    if (p["app-mail-off"])
-      lines.push(ratioRow(p.label, "app (mail off)/baseline", p["app-mail-off"], p.baseline));
-  }
-  lines.push("");
-  lines.push(
-    `bundle (wrangler deploy --dry-run): Total Upload ${bundle.totalKiB} KiB / gzip ${bundle.gzipKiB} KiB`,
-  );
-  lines.push("");
-  lines.push(
-    "| phase | server | sent | answered | status codes | socket errors (timeouts) | proxy workerd ms/req | wrangler node ms/req | emulator ms/req | autocannon ms/req | machine busy (cores) | other processes (cores) |",
-  );
-  lines.push("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-  for (const p of phases) {
-    for (const name of ["app", "app-mail-off", "baseline"]) {
-      const s = p[name];
-      if (!s) continue;
-      const codes = Object.entries(s.statusCodes)
-        .map(([c, n]) => `${c}: ${n}`)
-        .join(", ");
-      lines.push(
-        `| ${p.label} | ${SERVER_LABELS[name]} | ${s.sent} | ${s.completed} | ${codes} | ${s.socketErrors} (${s.timeouts}) | ${fmt(s.proxyCpuMsPerReq, 2)} | ${fmt(s.wranglerNodeCpuMsPerReq, 2)} | ${fmt(s.emulatorCpuMsPerReq, 2)} | ${fmt(s.clientCpuMsPerReq, 2)} | ${fmt(s.machineCores, 2)} | ${fmt(s.foreignCores, 2)} |`,
-      );
-    }
-  }
-  console.log(`\n${lines.join("\n")}\n`);
-}
-
-function targets(phases, bundle, consistency) {
-  const normal = phases.filter((p) => p.connections === OPTIONS.connections);
-  const high = phases.filter((p) => p.connections === OPTIONS.highConnections);
-  const within = (key) => normal.every((p) => p.app[key] <= 1.3 * p.baseline[key]);
-  const list = [
-    {
-      target: `p50 latency within 1.3x of baseline (c=${OPTIONS.connections})`,
-      met: within("p50"),
-      detail: normal.map((p) => `${p.label}: ${ratio(p.app.p50, p.baseline.p50)}`).join(", "),
-    },
-    {
-      target: `CPU/request within 1.3x of baseline (c=${OPTIONS.connections})`,
-      met: within("cpuMsPerReq"),
-      detail: normal.map((p) => `${p.label}: ${ratio(p.app.cpuMsPerReq, p.baseline.cpuMsPerReq)}`).join(", "),
-    },
-    {
-      target: `zero errors at ${OPTIONS.highConnections} concurrent clients (app)`,
-      met: high.every((p) => p.app.errors === 0),
-      detail: high.map((p) => `${p.label}: ${p.app.errors} errors`).join(", "),
-    },
-    { target: "bundle under 100 KiB gzip", met: bundle.gzipKiB < 100, detail: `${bundle.gzipKiB} KiB` },
-    {
-      target: "D1, Google and outbox agree with the responses",
-      met: consistency.ok,
-      detail: consistency.ok ? "consistency: OK" : `${consistency.discrepancies} discrepancies`,
-    },
-  ];
-  console.log("targets:");
-  for (const t of list) console.log(`  ${t.met ? "MET    " : "NOT MET"}  ${t.target} — ${t.detail}`);
-  return list;
-}
-
 // ---------------------------------------------------------------------------------------------- main
 
 async function main() {
   log(`options ${JSON.stringify(OPTIONS)}; ${cpus().length} CPUs, Node ${process.version}`);
-  const ports = [PORTS.emulator, PORTS.app, PORTS.baseline, ...PORTS.inspector];
-  if (OPTIONS.mailOff) ports.push(PORTS.appMailOff);
-  for (const port of ports) {
+  const serverPorts = [PORTS.emulator, PORTS.app, PORTS.baseline];
+  if (OPTIONS.mailOff) serverPorts.push(PORTS.appMailOff);
+  if (OPTIONS.baselineMail) serverPorts.push(PORTS.baselineMail);
+  if (OPTIONS.coldSamples > 0) serverPorts.push(PORTS.cold);
+  for (const port of serverPorts.flatMap((p) => [p, inspectorPort(p)])) {
     if (await portInUse(port)) throw new Error(`port ${port} is in use; pick another --port-base`);
   }
   tmp = mkdtempSync(path.join(tmpdir(), "calendar-edge-bench-"));
   const state = path.join(tmp, "state");
   const mailOffState = path.join(tmp, "state-mail-off");
+  const baselineState = path.join(tmp, "baseline-state");
+  const baselineMailState = path.join(tmp, "baseline-mail-state");
   log(`temp dir ${tmp}; bundling the app and the emulator (wrangler deploy --dry-run), migrating D1`);
-  const { appDev, appMailOffDev, emuDev, baselineDev, bundle, emulatorBundle } = await snapshot({
-    state,
-    mailOffState,
-  });
+  const snap = await snapshot({ state, mailOffState });
+  const { bundle, emulatorBundle, breakdown } = snap;
   log(
     `app bundle: ${bundle.totalKiB} KiB / gzip ${bundle.gzipKiB} KiB (emulator ${emulatorBundle.gzipKiB} KiB gzip)`,
   );
-  log("migrations applied; starting the emulator, the app and the baseline (wrangler dev)");
+  log("migrations applied; starting the emulator, the app and the baselines (wrangler dev)");
 
   const clients = JSON.stringify([
     {
@@ -974,7 +999,7 @@ async function main() {
       redirectUris: [APP_REDIRECT_URI, BASELINE_REDIRECT_URI, APP_MAIL_OFF_REDIRECT_URI],
     },
   ]);
-  const dev = (port, inspector, persist, config) => [
+  const dev = (port, persist, config) => [
     "dev",
     "-c",
     config,
@@ -983,17 +1008,17 @@ async function main() {
     "--port",
     String(port),
     "--inspector-port",
-    String(inspector),
+    String(inspectorPort(port)),
     "--persist-to",
     persist,
     "--log-level",
     "warn",
   ];
-  const appVars = (redirectUri) => {
+  const appVars = (redirectUri, encryptionKey) => {
     const vars = {
       GOOGLE_CLIENT_ID: CLIENT_ID,
       GOOGLE_CLIENT_SECRET: CLIENT_SECRET,
-      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      TOKEN_ENCRYPTION_KEY: encryptionKey,
       GOOGLE_AUTH_URL: `${EMULATOR}/o/oauth2/v2/auth`,
       GOOGLE_TOKEN_URL: `${EMULATOR}/token`,
       GOOGLE_REVOKE_URL: `${EMULATOR}/revoke`,
@@ -1006,37 +1031,44 @@ async function main() {
     };
     return Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   };
+  // The app's settings (its encryption key with them) are kept: the cold-start copies read its state.
+  const appVarArgs = appVars(APP_REDIRECT_URI, randomBytes(32).toString("base64"));
+  const baselineVars = ["--var", `CALENDAR_API_URL:${EMULATOR}/calendar/v3`];
   const emulator = startWrangler(
     "emulator",
     [
-      ...dev(PORTS.emulator, PORTS.inspector[0], path.join(tmp, "emulator-state"), emuDev),
+      ...dev(PORTS.emulator, path.join(tmp, "emulator-state"), snap.emuDev),
       "--var",
       `EMULATOR_CLIENTS:${clients}`,
     ],
     PORTS.emulator,
   );
-  const app = startWrangler(
-    "app",
-    [...dev(PORTS.app, PORTS.inspector[1], state, appDev), ...appVars(APP_REDIRECT_URI)],
-    PORTS.app,
-  );
+  const app = startWrangler("app", [...dev(PORTS.app, state, snap.appDev), ...appVarArgs], PORTS.app);
   const baseline = startWrangler(
     "baseline",
-    [
-      ...dev(PORTS.baseline, PORTS.inspector[2], path.join(tmp, "baseline-state"), baselineDev),
-      "--var",
-      `CALENDAR_API_URL:${EMULATOR}/calendar/v3`,
-    ],
+    [...dev(PORTS.baseline, baselineState, snap.baselineDev), ...baselineVars],
     PORTS.baseline,
   );
   const appMailOff = OPTIONS.mailOff
     ? startWrangler(
         "app-mail-off",
         [
-          ...dev(PORTS.appMailOff, PORTS.inspector[3], mailOffState, appMailOffDev),
-          ...appVars(APP_MAIL_OFF_REDIRECT_URI),
+          ...dev(PORTS.appMailOff, mailOffState, snap.appMailOffDev),
+          ...appVars(APP_MAIL_OFF_REDIRECT_URI, randomBytes(32).toString("base64")),
         ],
         PORTS.appMailOff,
+      )
+    : undefined;
+  const baselineMail = OPTIONS.baselineMail
+    ? startWrangler(
+        "baseline-mail",
+        [
+          ...dev(PORTS.baselineMail, baselineMailState, snap.baselineMailDev),
+          ...baselineVars,
+          "--var",
+          "BASELINE_MAIL:1",
+        ],
+        PORTS.baselineMail,
       )
     : undefined;
   await Promise.all([
@@ -1044,10 +1076,24 @@ async function main() {
     waitReady(app, "/health"),
     waitReady(baseline, "/health"),
     appMailOff && waitReady(appMailOff, "/health"),
+    baselineMail && waitReady(baselineMail, "/health"),
   ]);
   for (const server of children) processesOf(server); // remember every PID, to stop them all later
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   log(`all servers ready (load average ${load})`);
+
+  // The app's isolates are profiled through their inspectors (bench/profile.mjs).
+  const attribute = createAttributor({
+    scriptUrl: APP_MODULE,
+    sourceMapFile: snap.sourceMap,
+    root: ROOT,
+    bundledFiles: breakdown.files,
+  });
+  const sessions = {};
+  if (OPTIONS.profile !== "off") {
+    sessions.app = await connectInspector(HOST, inspectorPort(PORTS.app));
+    if (appMailOff) sessions["app-mail-off"] = await connectInspector(HOST, inspectorPort(PORTS.appMailOff));
+  }
 
   const appAccounts = await inPool(OPTIONS.accounts, 4, (i) => signInApp(APP, i));
   log(`signed in ${appAccounts.length} app accounts (consent start → consent form → callback → API token)`);
@@ -1055,35 +1101,40 @@ async function main() {
     ? await inPool(Math.ceil(OPTIONS.accounts / 3), 4, (i) => signInApp(APP_MAIL_OFF, i))
     : [];
   const baseAccounts = await inPool(OPTIONS.accounts, 4, googleGrant);
-  const setup = await fetch(`${BASELINE}/__setup`, {
-    method: "POST",
-    body: JSON.stringify({ accounts: baseAccounts }),
-  });
-  if (setup.status !== 204) throw new Error(`baseline setup answered ${setup.status}: ${await setup.text()}`);
+  // Both baselines keep the same Google grants, each in its own KV.
+  for (const base of [BASELINE, ...(baselineMail ? [BASELINE_MAIL] : [])]) {
+    const setup = await fetch(`${base}/__setup`, {
+      method: "POST",
+      body: JSON.stringify({ accounts: baseAccounts }),
+    });
+    if (setup.status !== 204)
+      throw new Error(`baseline setup answered ${setup.status}: ${await setup.text()}`);
+  }
   log(
-    `baseline has ${baseAccounts.length} Google grants${appMailOff ? `; mail-off app has ${mailOffAccounts.length} accounts` : ""}`,
+    `baselines have ${baseAccounts.length} Google grants${appMailOff ? `; mail-off app has ${mailOffAccounts.length} accounts` : ""}`,
   );
 
   const db = await openD1(state);
-  const servers = [emulator, app, baseline, ...(appMailOff ? [appMailOff] : [])];
+  const mailDb = { app: db, "baseline-mail": baselineMail ? await openD1(baselineMailState) : undefined };
+  const servers = [emulator, app, baseline, appMailOff, baselineMail].filter(Boolean);
   const track = { sent: new Map(), created: new Map() };
+  const baseKeys = baseAccounts.map((a) => ({ ...a, token: a.key }));
   const target = {
     app: { base: APP, pick: tokenPicker(appAccounts), track },
-    baseline: { base: BASELINE, pick: tokenPicker(baseAccounts.map((a) => ({ ...a, token: a.key }))) },
+    baseline: { base: BASELINE, pick: tokenPicker(baseKeys) },
     "app-mail-off": appMailOff && { base: APP_MAIL_OFF, pick: tokenPicker(mailOffAccounts) },
+    "baseline-mail": baselineMail && { base: BASELINE_MAIL, pick: tokenPicker(baseKeys) },
   };
 
   const seeds = OPTIONS.page * OPTIONS.accounts;
+  const warmPost = (name) =>
+    target[name] &&
+    runLoad({ ...target[name], method: "POST", connections: OPTIONS.connections, duration: OPTIONS.warmup });
   const [appSeedFailures, baseSeedFailures] = await Promise.all([
     seed(target.app, seeds),
     seed(target.baseline, seeds),
-    appMailOff &&
-      runLoad({
-        ...target["app-mail-off"],
-        method: "POST",
-        connections: OPTIONS.connections,
-        duration: OPTIONS.warmup,
-      }),
+    OPTIONS.warmup > 0 && warmPost("app-mail-off"),
+    OPTIONS.warmup > 0 && warmPost("baseline-mail"),
   ]);
   if (appSeedFailures + baseSeedFailures > 0) {
     log(
@@ -1113,6 +1164,16 @@ async function main() {
     `seeded ${OPTIONS.page} events per account on app and baseline (${seeds} creates each); warm-up done; a GET page lists ${await pageSize(target.app)} (app) and ${await pageSize(target.baseline)} (baseline) events`,
   );
 
+  /** Stops the profiler of `name` and attributes its samples per request (keeps the raw profile with --keep). */
+  const profileOf = async (name, requests, label) => {
+    const profile = await stopProfiling(sessions[name]);
+    if (OPTIONS.keep) {
+      mkdirSync(path.join(tmp, "profiles"), { recursive: true });
+      const file = `${label.replace(/\W+/g, "-")}-${name}.cpuprofile`;
+      writeFileSync(path.join(tmp, "profiles", file), JSON.stringify(profile));
+    }
+    return profileSummary(attribute(profile, OPTIONS.profileIntervalUs), requests);
+  };
   const plan = [
     ["POST", OPTIONS.connections],
     ["GET", OPTIONS.connections],
@@ -1123,20 +1184,42 @@ async function main() {
   for (const [method, connections] of plan) {
     const phase = { label: `${method} c=${connections}`, method, connections };
     const names = ["app", "baseline"];
-    if (appMailOff && method === "POST" && connections === OPTIONS.connections)
-      names.splice(1, 0, "app-mail-off");
+    if (method === "POST" && connections === OPTIONS.connections) {
+      if (appMailOff) names.splice(1, 0, "app-mail-off");
+      if (baselineMail) names.push("baseline-mail");
+    }
     for (const name of names) {
+      const mails = method === "POST" ? mailDb[name] : undefined;
+      // Mail left from earlier load is not this phase's.
+      if (mails) await drainMail(mails, name, MAIL_SETTLE_MS);
+      const profiling = sessions[name] !== undefined && OPTIONS.profile === "measured";
+      if (profiling) await startProfiling(sessions[name], OPTIONS.profileIntervalUs);
       const before = sampleCpu(servers);
       const result = await runLoad({ ...target[name], method, connections, duration: OPTIONS.duration });
       await sleep(SETTLE_MS);
-      // The app's CPU per create includes its mail: wait (bounded) for the consumer to catch up.
-      const mailWait = name === "app" && method === "POST" ? await drainMail(db, MAIL_SETTLE_MS) : 0;
+      // A mailing server's CPU per create includes its mail: wait (bounded) for the consumer to catch up.
+      const mailWait = mails ? await drainMail(mails, name, MAIL_SETTLE_MS) : 0;
       const after = sampleCpu(servers);
       const s = summarize(result, before, after, "emulator", name);
-      if (name === "app" && method === "POST") s.mailQueuedAfterSettle = mailWait;
+      if (mails) s.mailQueuedAfterSettle = mailWait;
+      if (profiling) s.profile = await profileOf(name, s.sent, phase.label);
+      else if (sessions[name] !== undefined && OPTIONS.profile === "separate") {
+        // A shorter phase of its own, so that sampling cannot weigh on the measured figures; its own
+        // p50 and CPU show what sampling costs.
+        await startProfiling(sessions[name], OPTIONS.profileIntervalUs);
+        const from = sampleCpu(servers);
+        const duration = Math.max(2, Math.ceil(OPTIONS.duration / 2));
+        const profiled = await runLoad({ ...target[name], method, connections, duration });
+        await sleep(SETTLE_MS);
+        if (mails) await drainMail(mails, name, MAIL_SETTLE_MS);
+        const to = sampleCpu(servers);
+        s.profile = await profileOf(name, profiled.requests.sent, phase.label);
+        const p = summarize(profiled, from, to, "emulator", name);
+        s.profile.profiledPhase = { rps: p.rps, p50: p.p50, cpuMsPerReq: p.cpuMsPerReq };
+      }
       phase[name] = s;
       log(
-        `${phase.label} ${name}: ${fmt(s.rps)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.errors} errors, ${fmt(s.cpuMsPerReq, 2)} CPU ms/req${s.mailQueuedAfterSettle ? `, ${s.mailQueuedAfterSettle} mails still queued (not counted)` : ""}`,
+        `${phase.label} ${name}: ${fmt(s.rps)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.errors} errors, ${fmt(s.cpuMsPerReq, 2)} CPU ms/req${s.profile ? `, app JS ${fmt(s.profile.appMsPerReq, 3)} ms/req` : ""}${s.mailQueuedAfterSettle ? `, ${s.mailQueuedAfterSettle} mails still queued (not counted)` : ""}`,
       );
     }
     phases.push(phase);
@@ -1155,14 +1238,82 @@ async function main() {
   );
   const consistency = await checkConsistency(db, track, appAccounts, OPTIONS.participants);
   db.close();
+  mailDb["baseline-mail"]?.close();
+  for (const session of Object.values(sessions)) session.close();
+
+  // Cold starts last, on a machine the load has left: every server is stopped first (the fresh app
+  // isolates read the app's D1 and KV state, which two workerd processes must not share).
+  const cold = {};
+  if (OPTIONS.coldSamples > 0) {
+    for (const server of servers) await stopServer(server);
+    log(`servers stopped; ${OPTIONS.coldSamples} cold starts each of the app and the baseline`);
+    const coldBase = `http://${HOST}:${PORTS.cold}`;
+    const coldOf = (name, config, persist, vars, pick) =>
+      measureColdStart({
+        name,
+        base: coldBase,
+        samples: OPTIONS.coldSamples,
+        start: () =>
+          startWrangler(`cold-${name}`, [...dev(PORTS.cold, persist, config), ...vars], PORTS.cold),
+        stop: stopServer,
+        request: () => ({
+          url: `${coldBase}/api/events/?limit=${OPTIONS.page}`,
+          init: { headers: { authorization: `Bearer ${pick().token}` } },
+        }),
+        log,
+        profile:
+          name === "app" && OPTIONS.profile !== "off"
+            ? {
+                start: async () => {
+                  const session = await connectInspector(HOST, inspectorPort(PORTS.cold));
+                  await startProfiling(session, OPTIONS.profileIntervalUs);
+                  return session;
+                },
+                stop: async (session) => {
+                  const profile = await stopProfiling(session);
+                  session.close();
+                  return attribute(profile, OPTIONS.profileIntervalUs);
+                },
+              }
+            : undefined,
+      });
+    cold.app = await coldOf("app", snap.appColdDev, state, appVarArgs, target.app.pick);
+    cold.baseline = await coldOf(
+      "baseline",
+      snap.baselineColdDev,
+      baselineState,
+      baselineVars,
+      target.baseline.pick,
+    );
+  }
 
   printTables(phases, bundle);
   console.log(
     `consistency: ${consistency.ok ? "OK" : "DISCREPANCIES"} — ${consistency.requestsSent} creates sent, ${consistency.responses201} answered 201, ${consistency.errorsAnswered} answered with an error, ${consistency.inFlightCompleted} finished after the client stopped waiting; ${consistency.d1Rows} D1 rows (${consistency.d1Pending} pending), ${consistency.googleLive} live Google events (${consistency.googleCancelled} cancelled), ${consistency.outboxCreatedRows} outbox rows, mail ${JSON.stringify(consistency.mailStatus)}`,
   );
   for (const p of consistency.problems) console.log(`  - ${p}`);
-  const targetList = targets(phases, bundle, consistency);
-  const runs = phases.flatMap((p) => ["app", "app-mail-off", "baseline"].map((n) => p[n]).filter(Boolean));
+  console.log("");
+  const top = topFunctions(phases);
+  if (OPTIONS.profile !== "off") {
+    printProfiles(phases, OPTIONS.profile);
+    printTopFunctions("top app functions by self time (POST and GET phases of the app together):", top, [
+      ["self ms", (f) => fmt(f.ms, 1)],
+      ["share of app JS", (f) => `${fmt(f.share * 100)}%`],
+      ["µs per POST", (f) => fmt(f.postUsPerReq, 1)],
+      ["µs per GET", (f) => fmt(f.getUsPerReq, 1)],
+    ]);
+  }
+  printBundle(breakdown, bundle);
+  if (OPTIONS.coldSamples > 0) printColdStart(cold);
+  const targetList = targets({
+    phases,
+    bundle,
+    consistency,
+    cold,
+    connections: OPTIONS.connections,
+    highConnections: OPTIONS.highConnections,
+  });
+  const runs = phases.flatMap((p) => SERVERS.map((n) => p[n]).filter(Boolean));
   const foreign = runs.reduce((sum, r) => sum + r.foreignCores, 0) / runs.length;
   if (foreign > 0.25) {
     console.log(
@@ -1170,14 +1321,33 @@ async function main() {
     );
   }
   console.log(
-    `notes: the app's API tokens rotate over ${appAccounts.length} accounts (at most ${TOKEN_BUDGET_PER_MINUTE} requests per token per clock minute, under its limit of 120/60 s); its mail queue consumer runs in the same workerd and is counted in its CPU ("app-mail-off" is the same bundle with no consumer); CPU = utime+stime of the workerd running the Worker, from /proc, per request sent, including ${SETTLE_MS / 1000} s of settling after each phase.`,
+    `notes: the app's API tokens rotate over ${appAccounts.length} accounts (at most ${TOKEN_BUDGET_PER_MINUTE} requests per token per clock minute, under its limit of 120/60 s); its mail queue consumer runs in the same workerd and is counted in its CPU ("app-mail-off" is the same bundle with no consumer; "baseline with mail" is the baseline with a consumer that mails too); CPU = utime+stime of the workerd running the Worker, from /proc, per request sent, including ${SETTLE_MS / 1000} s of settling after each phase; app JS = V8 samples in the app's bundle × the sampler's tick, per request sent.`,
   );
 
   if (OPTIONS.json) {
+    const trim = (s) =>
+      s && { ...s, profile: s.profile && { ...s.profile, functions: s.profile.functions.slice(0, 30) } };
     writeFileSync(
       path.resolve(OPTIONS.json),
       JSON.stringify(
-        { options: OPTIONS, bundle, emulatorBundle, phases, consistency, targets: targetList },
+        {
+          options: OPTIONS,
+          bundle,
+          emulatorBundle,
+          bundleByPackage: { ...breakdown, files: undefined },
+          phases: phases.map((p) =>
+            Object.fromEntries(Object.entries(p).map(([k, v]) => [k, SERVERS.includes(k) ? trim(v) : v])),
+          ),
+          topFunctions: top,
+          coldStart: Object.fromEntries(
+            Object.entries(cold).map(([k, c]) => [
+              k,
+              { ...c, profile: c.profile && { ...c.profile, functions: c.profile.functions.slice(0, 30) } },
+            ]),
+          ),
+          consistency,
+          targets: targetList,
+        },
         null,
         2,
       ),

@@ -1,15 +1,23 @@
-// Baseline Worker for `npm run bench`: plain `export default { fetch }`, no framework, no validation, no
-// crypto. It does the same kinds of I/O as the app's events routes and nothing more, so the gap between
-// the two is the app's own work (routing, validation, token hashing and decryption, rate limiting,
-// idempotency bookkeeping, the outbox and the mail consumer).
+// Baseline Worker for `npm run bench`: plain `export default { fetch, queue }`, no framework, no
+// validation, no crypto. It does the same kinds of I/O as the app's events routes and nothing more, so the
+// gap between the two is the app's own work (routing, validation, token hashing and decryption, rate
+// limiting, idempotency bookkeeping, the outbox and its mail).
 //
-//   POST /__setup {accounts: [{key, access_token, email}]}  creates the table, stores each account in KV
+//   POST /__setup {accounts: [{key, access_token, email}]}  creates the tables, stores each account in KV
 //   POST /api/events/  KV read (account by bearer key) → Calendar insert (emulator) → D1 insert → queue send
 //   GET  /api/events/?limit=N  KV read (account by bearer key) → D1 select (first N events by start, default 20)
+//
+// With BASELINE_MAIL = "1" (the floor for the app with its mail consumer; bench/run.mjs adds the consumer
+// to its config) it mails the participants the way the app does, minus the app's bookkeeping:
+//
+//   POST /api/events/  … → one D1 batch: the event and a `mail` row per participant → queue: their ids
+//   queue consumer, per message: D1 claim (UPDATE … RETURNING the row) → MAILER.send (text, HTML and an
+//                      .ics invitation, the parts the app's mail has) → D1 update marking it sent
 
 const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, account TEXT NOT NULL, google_event_id TEXT NOT NULL, summary TEXT NOT NULL, start_time TEXT NOT NULL, end_time TEXT NOT NULL, participants TEXT NOT NULL, created_at TEXT NOT NULL)",
   "CREATE INDEX IF NOT EXISTS events_account_start ON events (account, start_time, id)",
+  "CREATE TABLE IF NOT EXISTS mail (id TEXT PRIMARY KEY, event_id TEXT NOT NULL, google_event_id TEXT NOT NULL, recipient TEXT NOT NULL, organizer TEXT NOT NULL, summary TEXT NOT NULL, start_time TEXT NOT NULL, end_time TEXT NOT NULL, status TEXT NOT NULL, sent_at TEXT)",
 ];
 
 function json(body, status = 200) {
@@ -50,22 +58,102 @@ async function createEvent(request, env) {
   const event = await google.json();
   const id = crypto.randomUUID();
   const createdAt = new Date().toISOString();
-  await env.DB.prepare(
+  const insertEvent = env.DB.prepare(
     "INSERT INTO events (id, account, google_event_id, summary, start_time, end_time, participants, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-  )
-    .bind(
-      id,
-      account.email,
-      event.id,
-      event.summary,
-      input.start_time,
-      input.end_time,
-      JSON.stringify(input.participants),
-      createdAt,
-    )
-    .run();
-  await env.MAIL_QUEUE.send({ eventId: id });
+  ).bind(
+    id,
+    account.email,
+    event.id,
+    event.summary,
+    input.start_time,
+    input.end_time,
+    JSON.stringify(input.participants),
+    createdAt,
+  );
+  if (env.BASELINE_MAIL === "1") {
+    const mail = input.participants.map((recipient) => ({ id: crypto.randomUUID(), recipient }));
+    await env.DB.batch([
+      insertEvent,
+      ...mail.map((m) =>
+        env.DB.prepare(
+          "INSERT INTO mail (id, event_id, google_event_id, recipient, organizer, summary, start_time, end_time, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued')",
+        ).bind(
+          m.id,
+          id,
+          event.id,
+          m.recipient,
+          account.email,
+          event.summary,
+          input.start_time,
+          input.end_time,
+        ),
+      ),
+    ]);
+    await env.MAIL_QUEUE.sendBatch(mail.map((m) => ({ body: { mailId: m.id } })));
+  } else {
+    await insertEvent.run();
+    await env.MAIL_QUEUE.send({ eventId: id });
+  }
   return json({ id, google_event_id: event.id, created_at: createdAt }, 201);
+}
+
+const icsTime = (iso) => new Date(iso).toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+
+/** One invitation, as the app's consumer sends it: text, HTML and an iCalendar REQUEST attached. */
+async function sendMail(row, env) {
+  const ics = [
+    "BEGIN:VCALENDAR",
+    "VERSION:2.0",
+    "PRODID:-//calendar-edge baseline//EN",
+    "METHOD:REQUEST",
+    "BEGIN:VEVENT",
+    `UID:${row.google_event_id}@google.com`,
+    "SEQUENCE:0",
+    `DTSTAMP:${icsTime(new Date().toISOString())}`,
+    `DTSTART:${icsTime(row.start_time)}`,
+    `DTEND:${icsTime(row.end_time)}`,
+    `SUMMARY:${row.summary}`,
+    `ORGANIZER:mailto:${row.organizer}`,
+    `ATTENDEE;RSVP=TRUE:mailto:${row.recipient}`,
+    "END:VEVENT",
+    "END:VCALENDAR",
+    "",
+  ].join("\r\n");
+  const when = `${row.start_time} – ${row.end_time}`;
+  await env.MAILER.send({
+    from: env.MAIL_FROM,
+    to: row.recipient,
+    replyTo: row.organizer,
+    subject: `Invitation: ${row.summary}`,
+    text: `${row.organizer} invites you to ${row.summary}, ${when}.`,
+    html: `<p>${row.organizer} invites you to <b>${row.summary}</b>, ${when}.</p>`,
+    attachments: [
+      {
+        disposition: "attachment",
+        filename: "invite.ics",
+        type: "text/calendar; charset=utf-8; method=REQUEST",
+        content: ics,
+      },
+    ],
+  });
+}
+
+/** The mail consumer (BASELINE_MAIL = "1" only): claim, send, mark sent; one message at a time. */
+async function deliverMail(batch, env) {
+  for (const message of batch.messages) {
+    const row = await env.DB.prepare(
+      "UPDATE mail SET status = 'sending' WHERE id = ? AND status = 'queued' RETURNING *",
+    )
+      .bind(message.body.mailId)
+      .first();
+    if (row) {
+      await sendMail(row, env);
+      await env.DB.prepare("UPDATE mail SET status = 'sent', sent_at = ? WHERE id = ?")
+        .bind(new Date().toISOString(), row.id)
+        .run();
+    }
+    message.ack();
+  }
 }
 
 async function listEvents(request, env, url) {
@@ -91,5 +179,9 @@ export default {
     if (pathname === "/__setup" && request.method === "POST") return setup(request, env);
     if (pathname === "/health") return new Response("ok");
     return new Response("not found", { status: 404 });
+  },
+
+  async queue(batch, env) {
+    await deliverMail(batch, env);
   },
 };

@@ -14,9 +14,16 @@ const DATE_TIME =
 const OFFSET = /([+-])(\d\d):(\d\d)(?::(\d\d))?/;
 
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+// Offsets already computed, by zone and exact instant: one request asks for the same few instants many
+// times (validation, Google's body, the answer, the mail), and formatToParts is the costly part.
+const offsets = new Map<string, number>();
+const OFFSETS_MAX = 2_000;
 
 /** The zone's offset in milliseconds at `time`; throws RangeError for an unknown zone. */
 function offsetMs(time: number, timeZone: string): number {
+  const key = `${timeZone}|${time}`;
+  const known = offsets.get(key);
+  if (known !== undefined) return known;
   let format = offsetFormats.get(timeZone);
   if (!format) {
     // Callers validate zones, but letter-case variants could still grow the cache without bound.
@@ -26,7 +33,10 @@ function offsetMs(time: number, timeZone: string): number {
   }
   // "GMT+05:30", "GMT-03:00", and "GMT+00:53:28" for local mean time before standard time existed.
   const name = format.formatToParts(time).find((part) => part.type === "timeZoneName")?.value ?? "";
-  return parseOffset(name);
+  const offset = parseOffset(name);
+  if (offsets.size >= OFFSETS_MAX) offsets.clear();
+  offsets.set(key, offset);
+  return offset;
 }
 
 function parseOffset(text: string): number {
@@ -113,18 +123,28 @@ export function formatInZone(instant: Date, timeZone: string): string {
   return `${wall}${minutes < 0 ? "-" : "+"}${hhmm}`;
 }
 
+const humanFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** `instant` for people, e.g. "Monday, March 30, 2026 at 10:00 AM GMT+2 (Europe/Berlin)". */
 export function formatForHumans(instant: Date, timeZone: string, locale = "en-US"): string {
-  const text = new Intl.DateTimeFormat(locale, {
-    timeZone,
-    weekday: "long",
-    year: "numeric",
-    month: "long",
-    day: "numeric",
-    hour: "numeric",
-    minute: "2-digit",
-    timeZoneName: "short",
-  }).format(instant);
+  const key = `${locale}|${timeZone}`;
+  let format = humanFormats.get(key);
+  if (!format) {
+    // Building a formatter costs far more than using one: one per locale and zone, bounded.
+    if (humanFormats.size > 200) humanFormats.clear();
+    format = new Intl.DateTimeFormat(locale, {
+      timeZone,
+      weekday: "long",
+      year: "numeric",
+      month: "long",
+      day: "numeric",
+      hour: "numeric",
+      minute: "2-digit",
+      timeZoneName: "short",
+    });
+    humanFormats.set(key, format);
+  }
+  const text = format.format(instant);
   // ICU puts narrow no-break spaces before "AM"; plain spaces survive mail headers and old clients.
   const plain = text.replace(/[\u00a0\u202f]/g, " ");
   return plain.endsWith(timeZone) ? plain : `${plain} (${timeZone})`;
@@ -146,5 +166,13 @@ function toIcsForm(wall: number): string {
 
 /** The zone's canonical IANA spelling (`europe/berlin` → `Europe/Berlin`), as Intl resolves it. */
 export function canonicalTimeZone(name: string): string {
-  return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+  let canonical = canonicalZones.get(name);
+  if (canonical === undefined) {
+    if (canonicalZones.size > 500) canonicalZones.clear();
+    canonical = new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+    canonicalZones.set(name, canonical);
+  }
+  return canonical;
 }
+
+const canonicalZones = new Map<string, string>();

@@ -84,122 +84,162 @@ export async function sweepOutbox(deps: OutboxDeps, now = Date.now()): Promise<n
 export type DeliveryOutcome = "sent" | "skipped" | { retryInSeconds: number };
 
 /**
- * Delivers one outbox row. "skipped" when it is already sent or claimed by another delivery (a duplicate
- * message), or when a newer change made it obsolete; a retry delay when the send failed and attempts remain.
+ * Delivers a batch of outbox rows (a queue batch) in three D1 round trips whatever its size: one claim,
+ * one read of everything the messages need, one write of every result. Per row: "skipped" when it is
+ * already sent or claimed by another delivery (a duplicate message), or when a newer change made it
+ * obsolete; a retry delay when the send failed and attempts remain.
  */
-export async function deliverOutboxRow(
+export async function deliverOutboxRows(
   deps: DeliveryDeps,
-  outboxId: string,
+  outboxIds: readonly string[],
   now = Date.now(),
-): Promise<DeliveryOutcome> {
+): Promise<Map<string, DeliveryOutcome>> {
+  const outcomes = new Map<string, DeliveryOutcome>(outboxIds.map((id) => [id, "skipped"]));
+  const ids = [...new Set(outboxIds)];
+  if (ids.length === 0) return outcomes;
   // The claim is one conditional UPDATE: of two deliveries of the same row (a duplicate message, the
   // sweep), only one gets it back, so only one sends.
-  const claim = await deps.db
+  const claimed = await deps.db
     .update(outbox)
     .set({ attempts: sql`${outbox.attempts} + 1`, claimedUntil: new Date(now + CLAIM_MS).toISOString() })
     .where(
       and(
-        eq(outbox.id, outboxId),
+        inArray(outbox.id, ids),
         ne(outbox.status, "sent"),
         lt(outbox.attempts, MAX_MAIL_ATTEMPTS),
         unclaimed(now),
       ),
     )
     .returning()
-    .get();
-  if (!claim) return "skipped";
+    .all();
+  if (claimed.length === 0) return outcomes;
 
-  try {
-    // One round trip for everything the message needs.
-    const [found, people, newer] = await deps.db.batch([
-      deps.db.select().from(events).where(eq(events.id, claim.eventId)).limit(1),
-      deps.db
-        .select({ email: participants.email })
-        .from(participants)
-        .where(eq(participants.eventId, claim.eventId))
-        .orderBy(participants.position),
-      deps.db
-        .select({ sequence: outbox.sequence })
-        .from(outbox)
-        .where(
-          and(
-            eq(outbox.eventId, claim.eventId),
-            eq(outbox.recipient, claim.recipient),
-            eq(outbox.status, "sent"),
-            gt(outbox.sequence, claim.sequence),
-          ),
-        )
-        .limit(1),
-    ]);
-    const event = found[0];
-    if (!event) return "skipped";
-    const obsolete = supersededReason(claim, event.status, newer[0]?.sequence);
-    if (obsolete) {
-      await deps.db
-        .update(outbox)
-        .set({ status: "failed", attempts: MAX_MAIL_ATTEMPTS, claimedUntil: null, lastError: obsolete })
-        .where(eq(outbox.id, outboxId));
-      return "skipped";
-    }
-    const emails = people.map((p) => p.email);
-    // A cancellation to someone the event still goes on without is an uninvitation (RFC 5546 §3.2.5):
-    // it names them as the attendee, so their client removes the event without touching anyone else's.
-    const removed = claim.kind === "cancelled" && event.status !== "cancelled";
-    const message = buildMessage(
-      removed ? "removed" : claim.kind,
-      {
-        icalUid: event.icalUid ?? `${event.googleEventId}@google.com`,
-        sequence: claim.sequence,
-        summary: event.summary,
-        description: event.description,
-        location: event.location,
-        startTime: new Date(event.startTime),
-        endTime: new Date(event.endTime),
-        timeZone: event.timeZone,
-        participants: removed ? [claim.recipient] : emails,
-        htmlLink: event.htmlLink,
-        meetUrl: event.meetUrl,
-      },
-      { email: event.organizerEmail },
-      new Date(now),
-    );
-    await sendParticipantMail(
-      deps.mailer,
-      senderOf(deps.config),
-      claim.recipient,
-      event.organizerEmail,
-      message,
-    );
-  } catch (err) {
-    const retryInSeconds = Math.min(3600, 30 * 2 ** (claim.attempts - 1));
-    await deps.db
-      .update(outbox)
-      .set({
-        status: "failed",
-        claimedUntil: null,
-        lastError: describeMailError(err),
-        nextAttemptAt: new Date(now + retryInSeconds * 1000).toISOString(),
+  const eventIds = [...new Set(claimed.map((row) => row.eventId))];
+  // One round trip for everything the messages need: events, participants, what each recipient already got.
+  const [found, people, sent] = await deps.db.batch([
+    deps.db.select().from(events).where(inArray(events.id, eventIds)),
+    deps.db
+      .select({ eventId: participants.eventId, email: participants.email })
+      .from(participants)
+      .where(inArray(participants.eventId, eventIds))
+      .orderBy(participants.eventId, participants.position),
+    deps.db
+      .select({
+        eventId: outbox.eventId,
+        recipient: outbox.recipient,
+        sequence: sql<number>`max(${outbox.sequence})`,
       })
-      .where(eq(outbox.id, outboxId));
+      .from(outbox)
+      .where(and(inArray(outbox.eventId, eventIds), eq(outbox.status, "sent")))
+      .groupBy(outbox.eventId, outbox.recipient),
+  ]);
+  const eventById = new Map(found.map((event) => [event.id, event]));
+  const attempts = await Promise.all(
+    claimed.map(async (row) => {
+      const event = eventById.get(row.eventId);
+      if (!event) return { row, result: "skipped" as const };
+      const newer = sent.find((s) => s.eventId === row.eventId && s.recipient === row.recipient)?.sequence;
+      const obsolete = supersededReason(
+        row,
+        event.status,
+        newer !== undefined && newer > row.sequence ? newer : undefined,
+      );
+      if (obsolete) return { row, result: { obsolete } };
+      try {
+        const emails = people.filter((p) => p.eventId === row.eventId).map((p) => p.email);
+        await sendOutboxMail(deps, row, event, emails, now);
+        return { row, result: "sent" as const };
+      } catch (err) {
+        return { row, result: { error: describeMailError(err) } };
+      }
+    }),
+  );
+
+  // One round trip for every result. If it fails, the mail that left is not sent again before its claim
+  // expires (the sweep then would: the one at-least-once window, as the binding takes no idempotency key).
+  const sentAt = new Date().toISOString();
+  const writes = attempts.flatMap(({ row, result }) => {
+    if (result === "skipped") return [];
+    if (result === "sent") {
+      outcomes.set(row.id, "sent");
+      return [
+        deps.db
+          .update(outbox)
+          .set({ status: "sent", sentAt, lastError: null, claimedUntil: null })
+          .where(eq(outbox.id, row.id)),
+      ];
+    }
+    if ("obsolete" in result) {
+      return [
+        deps.db
+          .update(outbox)
+          .set({
+            status: "failed",
+            attempts: MAX_MAIL_ATTEMPTS,
+            claimedUntil: null,
+            lastError: result.obsolete,
+          })
+          .where(eq(outbox.id, row.id)),
+      ];
+    }
+    const retryInSeconds = Math.min(3600, 30 * 2 ** (row.attempts - 1));
     console.error(
       JSON.stringify({
         level: "warn",
         msg: "mail send failed",
-        outbox_id: outboxId,
-        attempt: claim.attempts,
-        error: describeMailError(err),
+        outbox_id: row.id,
+        attempt: row.attempts,
+        error: result.error,
       }),
     );
-    return claim.attempts >= MAX_MAIL_ATTEMPTS ? "skipped" : { retryInSeconds };
-  }
-  // Outside the try: the mail has left, so failing to record that is not a failed send to retry at once.
-  // The claim keeps the row for a minute; only if this write never lands does the sweep send it again
-  // (the one at-least-once window: the binding takes no idempotency key).
-  await deps.db
-    .update(outbox)
-    .set({ status: "sent", sentAt: new Date().toISOString(), lastError: null, claimedUntil: null })
-    .where(eq(outbox.id, outboxId));
-  return "sent";
+    outcomes.set(row.id, row.attempts >= MAX_MAIL_ATTEMPTS ? "skipped" : { retryInSeconds });
+    return [
+      deps.db
+        .update(outbox)
+        .set({
+          status: "failed",
+          claimedUntil: null,
+          lastError: result.error,
+          nextAttemptAt: new Date(now + retryInSeconds * 1000).toISOString(),
+        })
+        .where(eq(outbox.id, row.id)),
+    ];
+  });
+  const [first, ...rest] = writes;
+  if (first) await deps.db.batch([first, ...rest]);
+  return outcomes;
+}
+
+/** Builds and sends one row's mail: an invitation, an update, a cancellation, or an uninvitation. */
+async function sendOutboxMail(
+  deps: DeliveryDeps,
+  row: typeof outbox.$inferSelect,
+  event: typeof events.$inferSelect,
+  emails: string[],
+  now: number,
+): Promise<void> {
+  // A cancellation to someone the event still goes on without is an uninvitation (RFC 5546 §3.2.5):
+  // it names them as the attendee, so their client removes the event without touching anyone else's.
+  const removed = row.kind === "cancelled" && event.status !== "cancelled";
+  const message = buildMessage(
+    removed ? "removed" : row.kind,
+    {
+      icalUid: event.icalUid ?? `${event.googleEventId}@google.com`,
+      sequence: row.sequence,
+      summary: event.summary,
+      description: event.description,
+      location: event.location,
+      startTime: new Date(event.startTime),
+      endTime: new Date(event.endTime),
+      timeZone: event.timeZone,
+      participants: removed ? [row.recipient] : emails,
+      htmlLink: event.htmlLink,
+      meetUrl: event.meetUrl,
+    },
+    { email: event.organizerEmail },
+    new Date(now),
+  );
+  await sendParticipantMail(deps.mailer, senderOf(deps.config), row.recipient, event.organizerEmail, message);
 }
 
 /** Why a mail should not leave any more (the event was cancelled, or a newer mail already reached them). */

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -36,6 +37,11 @@ const queueConsumers = Object.fromEntries(
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  // public/openapi.json, written by the same script as in the [build] step of dev and deploy: the tests read
+  // it through the ASSETS binding, which serves public/ as Workers static assets do.
+  execFileSync(process.execPath, [path.join(import.meta.dirname, "scripts", "openapi-json.mjs")], {
+    stdio: "inherit",
+  });
   return {
     plugins: [
       cloudflareTest({

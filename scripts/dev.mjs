@@ -23,7 +23,9 @@ if (!existsSync(".dev.vars")) {
   const have = names(readFileSync(".dev.vars", "utf8"));
   const missing = [...names(readFileSync(".dev.vars.example", "utf8"))].filter((name) => !have.has(name));
   if (missing.length > 0) {
-    console.warn(`.dev.vars lacks ${missing.join(", ")}: copy them from .dev.vars.example (e.g. PUBLIC_URL turns on Google push notifications)`);
+    console.warn(
+      `.dev.vars lacks ${missing.join(", ")}: copy them from .dev.vars.example (e.g. PUBLIC_URL turns on Google push notifications)`,
+    );
   }
 }
 

@@ -38,7 +38,9 @@ createServer((request, response) => {
     } catch {
       // not JSON: printed as received
     }
-    console.log(`${new Date().toISOString()} ${request.method} ${request.url} webhook-id=${headers["webhook-id"]} ${summary} — ${verdict}`);
+    console.log(
+      `${new Date().toISOString()} ${request.method} ${request.url} webhook-id=${headers["webhook-id"]} ${summary} — ${verdict}`,
+    );
     response.writeHead(verifier && verdict !== "signature verified" ? 401 : 204).end();
   });
 }).listen(PORT, "127.0.0.1", () => console.log(`webhook receiver on http://localhost:${PORT}/hooks`));

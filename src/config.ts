@@ -1,42 +1,56 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { ProblemError } from "./http/problem";
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+const optionalString = z.pipe(
+  z.optional(z.string()),
+  z.transform((v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim())),
+);
+
+const optionalHttpUrl = () => z.optional(z.url({ protocol: /^https?$/ }));
 
 const url = (fallback: string) =>
-  optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()).transform((v) => v ?? fallback);
+  z.pipe(
+    z.pipe(optionalString, optionalHttpUrl()),
+    z.transform((v: string | undefined) => v ?? fallback),
+  );
 
 const required = (name: string) =>
-  optionalString.refine((v) => v !== undefined, { message: `${name} is not set` }).transform((v) => v!);
+  z.pipe(
+    optionalString.check(z.refine((v) => v !== undefined, { message: `${name} is not set` })),
+    z.transform((v: string | undefined) => v!),
+  );
 
 const ConfigSchema = z.object({
   GOOGLE_CLIENT_ID: required("GOOGLE_CLIENT_ID"),
   GOOGLE_CLIENT_SECRET: required("GOOGLE_CLIENT_SECRET"),
-  TOKEN_ENCRYPTION_KEY: required("TOKEN_ENCRYPTION_KEY").refine(isBase64Of32Bytes, {
-    message: "TOKEN_ENCRYPTION_KEY must be base64 of exactly 32 bytes",
-  }),
+  TOKEN_ENCRYPTION_KEY: required("TOKEN_ENCRYPTION_KEY").check(
+    z.refine(isBase64Of32Bytes, { message: "TOKEN_ENCRYPTION_KEY must be base64 of exactly 32 bytes" }),
+  ),
   GOOGLE_AUTH_URL: url("https://accounts.google.com/o/oauth2/v2/auth"),
   GOOGLE_TOKEN_URL: url("https://oauth2.googleapis.com/token"),
   GOOGLE_REVOKE_URL: url("https://oauth2.googleapis.com/revoke"),
   GOOGLE_JWKS_URL: url("https://www.googleapis.com/oauth2/v3/certs"),
   GOOGLE_CALENDAR_API_URL: url("https://www.googleapis.com/calendar/v3"),
-  OAUTH_REDIRECT_URI: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  MAIL_FROM: optionalString.pipe(z.email().optional()),
+  OAUTH_REDIRECT_URI: z.pipe(optionalString, optionalHttpUrl()),
+  MAIL_FROM: z.pipe(optionalString, z.optional(z.email())),
   MAIL_FROM_NAME: optionalString,
-  GOOGLE_TIMEOUT_MS: optionalString
-    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 100 && Number(v) <= 60_000), {
-      message: "GOOGLE_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000",
-    })
-    .transform((v) => (v === undefined ? 10_000 : Number(v))),
-  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  WEBHOOK_ALLOW_LOCALHOST: optionalString
-    .refine((v) => v === undefined || v === "true" || v === "false", {
-      message: "WEBHOOK_ALLOW_LOCALHOST must be true or false",
-    })
-    .transform((v) => v === "true"),
+  GOOGLE_TIMEOUT_MS: z.pipe(
+    optionalString.check(
+      z.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 100 && Number(v) <= 60_000), {
+        message: "GOOGLE_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000",
+      }),
+    ),
+    z.transform((v: string | undefined) => (v === undefined ? 10_000 : Number(v))),
+  ),
+  PUBLIC_URL: z.pipe(optionalString, optionalHttpUrl()),
+  WEBHOOK_ALLOW_LOCALHOST: z.pipe(
+    optionalString.check(
+      z.refine((v) => v === undefined || v === "true" || v === "false", {
+        message: "WEBHOOK_ALLOW_LOCALHOST must be true or false",
+      }),
+    ),
+    z.transform((v: string | undefined) => v === "true"),
+  ),
   DNS_RESOLVER_URL: url("https://cloudflare-dns.com/dns-query"),
 });
 

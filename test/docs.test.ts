@@ -1,5 +1,8 @@
-// Layer: contract over HTTP (exports.default.fetch). CONTRACT.md "GET /openapi.json", "GET /docs".
-import { exports } from "cloudflare:workers";
+// Layer: contract over HTTP. CONTRACT.md "GET /openapi.json", "GET /docs". /openapi.json is the static asset the
+// build writes (vitest.config.ts runs the same generator first), read through the ASSETS binding as Workers
+// static assets serve it ahead of the Worker; /docs and the spellings assets leave to the Worker go through
+// exports.default.fetch.
+import { env, exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { PROBLEM_CODES } from "../src/http/problem";
 
@@ -43,7 +46,7 @@ const CONTRACT_OPERATIONS = [
 ] as const;
 
 async function fetchDocument(): Promise<{ res: Response; doc: OpenApiDocument }> {
-  const res = await exports.default.fetch(`${ORIGIN}/openapi.json`);
+  const res = await env.ASSETS.fetch(`${ORIGIN}/openapi.json`);
   return { res, doc: (await res.json()) as OpenApiDocument };
 }
 
@@ -62,7 +65,21 @@ describe("GET /openapi.json", () => {
     const { res, doc } = await fetchDocument();
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("cache-control")).toBe("public, max-age=300");
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+  });
+
+  it("answers the same document from the Worker where assets pass the request on (trailing slash)", async ({
+    expect,
+  }) => {
+    const { doc } = await fetchDocument();
+    for (const path of ["/openapi.json", "/openapi.json/"]) {
+      const res = await exports.default.fetch(`${ORIGIN}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await res.json()).toEqual(doc);
+    }
   });
 
   it("documents every contract route and method, and nothing else", async ({ expect }) => {

@@ -123,6 +123,38 @@ export async function completeCreate(
   return { updatedAt: now, webhookIds: webhookDeliveryIds(results.slice(results.length - webhooks.length)) };
 }
 
+/**
+ * Writes a created event in one batch: the row (settled), its participants, its mail and its webhooks.
+ * The row's unique Google id keeps a second write of the same event out.
+ */
+export async function insertCreated(
+  db: Db,
+  row: NewEventRow,
+  emails: string[],
+  mail: NewOutboxRow[],
+  announce: WebhookAnnouncements,
+): Promise<Completion> {
+  const results = await db.batch([
+    db.insert(events).values(row),
+    db.insert(participants).values(emails.map((email, position) => ({ eventId: row.id, email, position }))),
+    ...outboxInserts(db, mail),
+    ...announce.webhooks,
+  ]);
+  return {
+    updatedAt: row.updatedAt ?? announce.at,
+    webhookIds: webhookDeliveryIds(results.slice(results.length - announce.webhooks.length)),
+  };
+}
+
+/**
+ * Records a Google event this service must make sure is gone (a create that failed past Google, or one
+ * the sync found without its row): the reconciler cancels it at Google and drops the row. Never replaces
+ * a row that exists.
+ */
+export async function insertAbandoned(db: Db, row: NewEventRow & { pendingOp: "abandon" }): Promise<void> {
+  await db.insert(events).values(row).onConflictDoNothing();
+}
+
 /** Removes an intent that never reached (or was undone at) Google. */
 export async function deleteIntent(db: Db, id: string): Promise<void> {
   await db.delete(events).where(eq(events.id, id));

@@ -57,8 +57,10 @@ export const STALE_INTENT_MS = 120_000;
 const DEFINITE_FAILURES = new Set(["reauthorization_required", "google_rejected", "google_rate_limited"]);
 
 /**
- * Creates an event exactly once: intent row first, then Google (our id, so a retry meets 409 and reads the
- * existing event), then one batch completing the row and queuing mail. Any failure undoes what was done.
+ * Creates an event exactly once. A create that must reserve something first (an Idempotency-Key, or a
+ * slot with `if_free`) writes an intent row before Google and completes it after: two D1 round trips. A
+ * plain create calls Google first (with an id nobody else can use) and then writes everything in one
+ * batch (see `createDirect`). Either way any failure undoes what was done, or leaves it to the reconciler.
  */
 export async function createEvent(
   deps: EventsDeps,
@@ -70,6 +72,7 @@ export async function createEvent(
   const state = resolveCreate(input);
   const calendarId = input.calendar_id ?? PRIMARY_CALENDAR;
   const requestHash = await fingerprint(input);
+  if (!key && !input.if_free) return createDirect(deps, account, state, calendarId, requestHash);
 
   let row: EventRow | undefined;
   if (key) {
@@ -101,7 +104,7 @@ export async function createEvent(
     google = await insertEvent(
       deps,
       account.id,
-      { ...toGoogleBody(state, row.googleEventId, 0), id: row.googleEventId },
+      { ...toGoogleBody(state, row.googleEventId, 0, row.id), id: row.googleEventId },
       row.calendarId,
     );
   } catch (err) {
@@ -128,6 +131,80 @@ export async function createEvent(
     throw err;
   }
   return { event, mailIds: mail.map((m) => m.id), webhookIds, created: true };
+}
+
+/**
+ * A create with nothing to reserve: Google first, then the row, participants, mail and webhooks in one D1
+ * batch. The Google id is random, so no other request can meet it. What can go wrong between the two:
+ * - Google fails certainly (refused, rate limited, no grant): nothing was written anywhere.
+ * - Google's outcome is unknown (timeout, 5xx, lost connection), or the batch fails: an `abandon` row is
+ *   left for the reconciler (it removes the Google event, also one that lands late) and the Google event
+ *   is cancelled now where possible.
+ * - The Worker dies after Google answered: the event carries this service's marker, so the sync, which
+ *   sees every change of the calendar, finds it without a row and hands it to the reconciler
+ *   (sync/apply-google-changes.ts).
+ */
+async function createDirect(
+  deps: EventsDeps,
+  account: Account,
+  state: EventState,
+  calendarId: string,
+  requestHash: string,
+): Promise<EventWrite & { created: boolean }> {
+  await assertWritableCalendar(deps, account.id, calendarId);
+  const now = new Date().toISOString();
+  const base = await newRow(account, state, { calendarId, key: undefined, requestHash, now });
+  let google: Awaited<ReturnType<typeof insertEvent>>;
+  try {
+    google = await insertEvent(
+      deps,
+      account.id,
+      { ...toGoogleBody(state, base.googleEventId, 0, base.id), id: base.googleEventId },
+      calendarId,
+    );
+  } catch (err) {
+    if (!(err instanceof ProblemError && DEFINITE_FAILURES.has(err.code)))
+      await leaveToReconciler(deps, account, base);
+    throw err;
+  }
+  const fields = googleFieldsOf(google.event, 0);
+  const mail = planMail(base.id, fields.sequence, "created", state.participants);
+  const event: StoredEvent = {
+    row: { ...base, ...fields, updatedAt: new Date().toISOString() },
+    participants: state.participants,
+    attendees: state.participants.map((email) => ({ email, responseStatus: "needs_action" as const })),
+    emails: mail.map(toEmailStatus),
+  };
+  let webhookIds: string[];
+  try {
+    const announce = await announceEventChange(deps.db, "event.created", event);
+    ({ webhookIds } = await repo.insertCreated(deps.db, event.row, state.participants, mail, announce));
+  } catch (err) {
+    await leaveToReconciler(deps, account, base);
+    throw err;
+  }
+  return { event, mailIds: mail.map((m) => m.id), webhookIds, created: true };
+}
+
+/**
+ * After a direct create failed past Google: an `abandon` row tells the reconciler to make sure Google ends
+ * up without the event (now, or once a slow insert lands), and the event is cancelled now where possible.
+ * Each step on its own: with D1 down the cancellation still happens, with Google down the row still does.
+ */
+async function leaveToReconciler(deps: EventsDeps, account: Account, row: EventRow): Promise<void> {
+  const deferred = (err: unknown) =>
+    console.error(
+      JSON.stringify({
+        level: "warn",
+        msg: "create rollback deferred",
+        event_id: row.id,
+        error: String(err),
+      }),
+    );
+  await repo
+    .insertAbandoned(deps.db, { ...row, pendingOp: "abandon", pendingSince: new Date().toISOString() })
+    .catch(deferred);
+  await deleteEvent(deps, account.id, row.googleEventId, row.calendarId).catch(deferred);
 }
 
 /** Reads one of the caller's events; pending creates and other accounts' events are 404. */
@@ -354,19 +431,17 @@ function resolveUpdate(current: EventState, input: UpdateEventInput): EventState
   };
 }
 
-async function writeIntent(
-  deps: EventsDeps,
+/** A new event's row, settled (no write in flight); the Google id derives from the key, else is random. */
+async function newRow(
   account: Account,
   state: EventState,
-  options: { calendarId: string; key: string | undefined; requestHash: string; ifFree: boolean },
+  options: { calendarId: string; key: string | undefined; requestHash: string; now: string },
 ): Promise<EventRow> {
-  const { key, requestHash } = options;
-  const now = new Date().toISOString();
-  const row: EventRow = {
+  return {
     id: crypto.randomUUID(),
     accountId: account.id,
     organizerEmail: account.email,
-    googleEventId: await googleEventIdFor(account.id, key),
+    googleEventId: await googleEventIdFor(account.id, options.key),
     calendarId: options.calendarId,
     icalUid: null,
     status: "confirmed",
@@ -377,13 +452,28 @@ async function writeIntent(
     meetUrl: null,
     etag: null,
     sequence: 0,
-    idempotencyKey: key ?? null,
-    requestHash,
-    pendingOp: "create",
+    idempotencyKey: options.key ?? null,
+    requestHash: options.requestHash,
+    pendingOp: null,
     pendingPayload: null,
+    pendingSince: null,
+    createdAt: options.now,
+    updatedAt: options.now,
+  };
+}
+
+async function writeIntent(
+  deps: EventsDeps,
+  account: Account,
+  state: EventState,
+  options: { calendarId: string; key: string | undefined; requestHash: string; ifFree: boolean },
+): Promise<EventRow> {
+  const { key } = options;
+  const now = new Date().toISOString();
+  const row: EventRow = {
+    ...(await newRow(account, state, { ...options, now })),
+    pendingOp: "create",
     pendingSince: now,
-    createdAt: now,
-    updatedAt: now,
   };
   try {
     if (!options.ifFree) {

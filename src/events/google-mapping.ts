@@ -3,9 +3,22 @@ import { formatInZone } from "../time/zoned-time";
 import type { EventState } from "./event-model";
 import type { GoogleFields } from "./events-repo";
 
-/** The Google Event body for a state; a Meet link is requested with a request id unique to this event. */
-export function toGoogleBody(state: EventState, googleEventId: string, sequence: number): GoogleEventBody {
+/** The private extended property that marks Google events this service created (and its row's id). */
+export const OWNER_PROPERTY = "calendarEdgeId";
+
+/**
+ * The Google Event body for a state; a Meet link is requested with a request id unique to this event.
+ * `rowId` marks the event as this service's (a private extended property): the sync recognises by it an
+ * event whose row was never written.
+ */
+export function toGoogleBody(
+  state: EventState,
+  googleEventId: string,
+  sequence: number,
+  rowId?: string,
+): GoogleEventBody {
   return {
+    ...(rowId ? { extendedProperties: { private: { [OWNER_PROPERTY]: rowId } } } : {}),
     summary: state.summary,
     description: state.description,
     location: state.location,

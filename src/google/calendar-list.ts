@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { AccessTokenDeps } from "../tokens/access-token";
 import { callCalendar } from "./calendar";
 import { readGoogleJson } from "./http";
@@ -8,15 +8,15 @@ import { readGoogleJson } from "./http";
 
 const EntrySchema = z.object({
   id: z.string(),
-  summary: z.string().optional(),
-  summaryOverride: z.string().optional(),
-  primary: z.boolean().optional(),
+  summary: z.optional(z.string()),
+  summaryOverride: z.optional(z.string()),
+  primary: z.optional(z.boolean()),
   accessRole: z.string(),
-  timeZone: z.string().optional(),
+  timeZone: z.optional(z.string()),
 });
 const PageSchema = z.object({
-  items: z.array(EntrySchema).default([]),
-  nextPageToken: z.string().optional(),
+  items: z._default(z.array(EntrySchema), []),
+  nextPageToken: z.optional(z.string()),
 });
 
 /** One calendar of the account's list. */

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { ProblemError, reauthorizationRequired } from "../http/problem";
 import { type AccessTokenDeps, getAccessToken } from "../tokens/access-token";
 import { describeEndpoint, readGoogleFailure, readGoogleJson, sendGoogleRequest } from "./http";
@@ -8,16 +8,16 @@ import { describeEndpoint, readGoogleFailure, readGoogleJson, sendGoogleRequest 
 // never a second invitation from Google.
 
 const EventDateTimeSchema = z.object({
-  dateTime: z.string().optional(),
-  date: z.string().optional(),
-  timeZone: z.string().optional(),
+  dateTime: z.optional(z.string()),
+  date: z.optional(z.string()),
+  timeZone: z.optional(z.string()),
 });
 
 const AttendeeSchema = z.object({
-  email: z.string().optional(),
-  responseStatus: z.string().optional(),
-  self: z.boolean().optional(),
-  organizer: z.boolean().optional(),
+  email: z.optional(z.string()),
+  responseStatus: z.optional(z.string()),
+  self: z.optional(z.boolean()),
+  organizer: z.optional(z.boolean()),
 });
 
 /** The calendar of a call; the default keeps callers of the primary calendar short. */
@@ -25,24 +25,26 @@ export const PRIMARY_CALENDAR = "primary";
 
 export const GoogleEventSchema = z.object({
   id: z.string(),
-  etag: z.string().optional(),
-  status: z.string().optional(),
-  htmlLink: z.string().optional(),
-  iCalUID: z.string().optional(),
-  sequence: z.number().optional(),
-  summary: z.string().optional(),
-  description: z.string().optional(),
-  location: z.string().optional(),
-  updated: z.string().optional(),
-  start: EventDateTimeSchema.optional(),
-  end: EventDateTimeSchema.optional(),
-  attendees: z.array(AttendeeSchema).optional(),
-  hangoutLink: z.string().optional(),
-  conferenceData: z
-    .object({
-      entryPoints: z.array(z.object({ entryPointType: z.string(), uri: z.string() })).optional(),
-    })
-    .optional(),
+  etag: z.optional(z.string()),
+  status: z.optional(z.string()),
+  htmlLink: z.optional(z.string()),
+  iCalUID: z.optional(z.string()),
+  sequence: z.optional(z.number()),
+  summary: z.optional(z.string()),
+  description: z.optional(z.string()),
+  location: z.optional(z.string()),
+  created: z.optional(z.string()),
+  updated: z.optional(z.string()),
+  start: z.optional(EventDateTimeSchema),
+  end: z.optional(EventDateTimeSchema),
+  attendees: z.optional(z.array(AttendeeSchema)),
+  hangoutLink: z.optional(z.string()),
+  extendedProperties: z.optional(z.object({ private: z.optional(z.record(z.string(), z.string())) })),
+  conferenceData: z.optional(
+    z.object({
+      entryPoints: z.optional(z.array(z.object({ entryPointType: z.string(), uri: z.string() }))),
+    }),
+  ),
 });
 
 /** The parts of Google's Event resource this service reads. */
@@ -63,6 +65,8 @@ export interface GoogleEventBody {
     createRequest: { requestId: string; conferenceSolutionKey: { type: "hangoutsMeet" } };
   } | null;
   guestsCanModify?: boolean;
+  /** Private extended properties (visible to this app's reads of the calendar only). */
+  extendedProperties?: { private: Record<string, string> };
 }
 
 /** Google answered 412: the stored etag is stale (someone else changed the event). */
@@ -251,7 +255,7 @@ export function rejected(status: number, reason: string): ProblemError {
 /** Google's machine-readable reason (e.g. `rateLimitExceeded`), filtered to a safe token. */
 function googleReason(body: unknown): string {
   const parsed = z
-    .object({ error: z.object({ errors: z.array(z.object({ reason: z.string() })).optional() }) })
+    .object({ error: z.object({ errors: z.optional(z.array(z.object({ reason: z.string() }))) }) })
     .safeParse(body);
   const reason = parsed.success ? (parsed.data.error.errors?.[0]?.reason ?? "") : "";
   return /^[A-Za-z]{1,64}$/.test(reason) ? reason : "";

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { AccessTokenDeps } from "../tokens/access-token";
 import { callCalendar, eventsPath, GoogleEventSchema } from "./calendar";
 import { readGoogleJson } from "./http";
@@ -8,9 +8,9 @@ import { readGoogleJson } from "./http";
 // changed since, and answers 410 when Google wants a full sync again.
 
 const EventsPageSchema = z.object({
-  items: z.array(GoogleEventSchema).default([]),
-  nextPageToken: z.string().optional(),
-  nextSyncToken: z.string().optional(),
+  items: z._default(z.array(GoogleEventSchema), []),
+  nextPageToken: z.optional(z.string()),
+  nextSyncToken: z.optional(z.string()),
 });
 
 /** One page of an events listing. */

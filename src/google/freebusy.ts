@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { AccessTokenDeps } from "../tokens/access-token";
 import { callCalendar } from "./calendar";
 import { readGoogleJson } from "./http";
@@ -8,17 +8,18 @@ import { readGoogleJson } from "./http";
 
 const TimePeriodSchema = z.object({ start: z.string(), end: z.string() });
 const FreeBusyResponseSchema = z.object({
-  calendars: z
-    .record(
+  calendars: z._default(
+    z.record(
       z.string(),
       z.object({
-        busy: z.array(TimePeriodSchema).default([]),
-        errors: z
-          .array(z.object({ domain: z.string().optional(), reason: z.string().optional() }))
-          .optional(),
+        busy: z._default(z.array(TimePeriodSchema), []),
+        errors: z.optional(
+          z.array(z.object({ domain: z.optional(z.string()), reason: z.optional(z.string()) })),
+        ),
       }),
-    )
-    .default({}),
+    ),
+    {},
+  ),
 });
 
 /** Google's answer for one calendar: its busy intervals (instants), or the reasons it had none. */

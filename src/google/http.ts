@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import type { Config } from "../config";
 import { ProblemError } from "../http/problem";
 
@@ -59,7 +59,7 @@ export async function sendGoogleRequest(config: Config, options: GoogleRequestOp
 }
 
 /** Reads a successful answer and checks its shape; a malformed one is Google's fault (502). */
-export async function readGoogleJson<T extends z.ZodType>(res: Response, schema: T): Promise<z.infer<T>> {
+export async function readGoogleJson<T extends z.ZodMiniType>(res: Response, schema: T): Promise<z.infer<T>> {
   const body = await res.json().catch(() => undefined);
   const parsed = schema.safeParse(body);
   if (!parsed.success) {

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Config } from "../config";
 import { ProblemError } from "../http/problem";
 import { readGoogleFailure, readGoogleJson, sendGoogleRequest } from "./http";
@@ -8,20 +8,20 @@ import { readGoogleFailure, readGoogleJson, sendGoogleRequest } from "./http";
 // so ID tokens must go through jose anyway, and what remains is a form post and a zod parse.
 
 const TokenResponseSchema = z.object({
-  access_token: z.string().min(1),
-  expires_in: z.coerce.number().positive(),
-  refresh_token: z.string().min(1).optional(),
-  scope: z.string().optional(),
+  access_token: z.string().check(z.minLength(1)),
+  expires_in: z.coerce.number().check(z.positive()),
+  refresh_token: z.optional(z.string().check(z.minLength(1))),
+  scope: z.optional(z.string()),
   token_type: z.string(),
-  id_token: z.string().optional(),
+  id_token: z.optional(z.string()),
 });
 
 /** Google's token endpoint answer (RFC 6749 §5.1). */
 export type TokenResponse = z.infer<typeof TokenResponseSchema>;
 
 const OAuthErrorSchema = z.object({
-  error: z.string().regex(/^[\x20-\x7e]{1,64}$/),
-  error_description: z.string().optional(),
+  error: z.string().check(z.regex(/^[\x20-\x7e]{1,64}$/)),
+  error_description: z.optional(z.string()),
 });
 
 /** An error answer from Google's token or revoke endpoint (RFC 6749 §5.2), e.g. `invalid_grant`. */

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { AccessTokenDeps } from "../tokens/access-token";
 import { callCalendar, eventsPath } from "./calendar";
 import { readGoogleJson } from "./http";
@@ -9,7 +9,7 @@ import { readGoogleJson } from "./http";
 const ChannelSchema = z.object({
   id: z.string(),
   resourceId: z.string(),
-  expiration: z.coerce.number().optional(),
+  expiration: z.optional(z.coerce.number()),
 });
 
 /** A channel as Google confirmed it. */

@@ -1,6 +1,11 @@
 import type { Context } from "hono";
-import type * as z from "zod";
+import { en } from "zod/locales";
+import * as z from "zod/mini";
 import { type FieldError, ProblemError, validationFailed } from "./problem";
+
+// zod/mini ships no locale: without this every default message (`Too big: expected string to have <=64
+// characters`) would read `Invalid input`. Process-wide, so it also covers schemas parsed elsewhere.
+z.config(en());
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -9,7 +14,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * Reads a JSON body and validates it: wrong media type 415, over 64 KiB 413, empty or malformed 400
  * `invalid_json`, schema failures 422 `validation_failed` listing every field.
  */
-export async function parseJsonBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+export async function parseJsonBody<T extends z.ZodMiniType>(c: Context, schema: T): Promise<z.infer<T>> {
   const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/json" && !/^application\/[\w.+-]+\+json$/.test(type)) {
     throw new ProblemError("unsupported_media_type", {
@@ -37,18 +42,19 @@ export async function parseJsonBody<T extends z.ZodType>(c: Context, schema: T):
 }
 
 /** Validates the query string against a schema (unknown parameters rejected by strict schemas). */
-export function parseQuery<T extends z.ZodType>(c: Context, schema: T): z.infer<T> {
+export function parseQuery<T extends z.ZodMiniType>(c: Context, schema: T): z.infer<T> {
   return parseWith(schema, c.req.query());
 }
 
 /** Validates a value, throwing `validation_failed` with every issue. */
-export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+export function parseWith<T extends z.ZodMiniType>(schema: T, value: unknown): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw validationFailed(toFieldErrors(parsed.error));
   return parsed.data;
 }
 
-export function toFieldErrors(error: z.ZodError): FieldError[] {
+/** Every issue as `{ path, message }`: dotted paths, unknown keys named in the message. */
+export function toFieldErrors(error: z.core.$ZodError): FieldError[] {
   return error.issues.map((issue) => {
     const unknownKeys = issue.code === "unrecognized_keys" ? issue.keys : [];
     const path = [...issue.path, ...(unknownKeys.length === 1 ? unknownKeys : [])].map(String).join(".");

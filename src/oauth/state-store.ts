@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { ProblemError } from "../http/problem";
 import { randomToken, sha256Hex, timingSafeEqual } from "../tokens/crypto";
 import { KV_KEYS } from "../tokens/kv-keys";

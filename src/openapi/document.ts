@@ -43,15 +43,10 @@ const CREATE_EXAMPLE = {
 };
 const UPDATE_EXAMPLE = { start_time: "2026-12-01T11:00:00", end_time: "2026-12-01T11:30:00" };
 
-let cached: string | undefined;
-
-/** The OpenAPI 3.1 document as JSON text, built on first use and kept for the isolate's lifetime. */
-export function getOpenApiJson(): string {
-  cached ??= JSON.stringify(buildOpenApiDocument());
-  return cached;
-}
-
-/** Builds the OpenAPI 3.1 document of every route from the handlers' zod schemas and the response shapes. */
+/**
+ * Builds the OpenAPI 3.1 document of every route from the handlers' zod schemas and the response shapes. Runs
+ * at build time in Node (scripts/openapi-json.mjs writes it to public/openapi.json), never in the Worker.
+ */
 export function buildOpenApiDocument(): Json {
   const schemas = new SchemaConverter();
   const json = (schema: Parameters<SchemaConverter["convert"]>[0], example?: Json) => ({

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** A JSON Schema (2020-12) object, as placed in the OpenAPI 3.1 document. */
 export type JsonSchema = Record<string, unknown>;
@@ -18,7 +18,7 @@ export class SchemaConverter {
   readonly components: Record<string, JsonSchema> = {};
 
   /** The JSON Schema of `schema`, with every `$defs` entry moved into `components`. */
-  convert(schema: z.ZodType): JsonSchema {
+  convert(schema: z.core.$ZodType): JsonSchema {
     const {
       $schema: _dialect,
       $defs,
@@ -36,7 +36,7 @@ export class SchemaConverter {
   }
 
   /** The properties of an object schema as OpenAPI parameters (query, path), descriptions lifted up. */
-  parameters(schema: z.ZodType, location: "query" | "path"): JsonSchema[] {
+  parameters(schema: z.core.$ZodType, location: "query" | "path"): JsonSchema[] {
     const object = this.convert(schema);
     const required = new Set((object.required ?? []) as string[]);
     const properties = (object.properties ?? {}) as Record<string, JsonSchema>;

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { getAvailability, MAX_WINDOW_DAYS } from "../availability/availability-service";
 import { depsFromContext } from "../deps";
 import { requireApiToken } from "../http/api-auth";
@@ -66,8 +66,10 @@ function parseCalendarList(value: string | undefined): string[] {
   parseWith(
     z
       .array(CalendarIdInput)
-      .min(1)
-      .max(MAX_QUERY_CALENDARS, { message: `at most ${MAX_QUERY_CALENDARS} calendars` }),
+      .check(
+        z.minLength(1),
+        z.maxLength(MAX_QUERY_CALENDARS, { message: `at most ${MAX_QUERY_CALENDARS} calendars` }),
+      ),
     ids,
   );
   return ids;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { WEBHOOK_EVENT_TYPES } from "../webhooks/event-types";
 
 // One schema per route, shared by the handlers and the OpenAPI document (src/openapi/document.ts).
@@ -9,11 +9,10 @@ export const WEBHOOK_URL_MAX = 2048;
 /** Body of `POST /api/webhooks/`. */
 export const CreateWebhookBody = z
   .strictObject({
-    url: z
-      .string()
-      .max(WEBHOOK_URL_MAX)
-      .refine((value) => URL.canParse(value), { message: "must be an absolute URL" })
-      .meta({
+    url: z.string().check(
+      z.maxLength(WEBHOOK_URL_MAX),
+      z.refine((value) => URL.canParse(value), { message: "must be an absolute URL" }),
+      z.meta({
         description: [
           "Where deliveries are POSTed: `https` only, no user name or password, a public host name that",
           "resolves (A/AAAA) to public addresses only (checked again before every delivery).",
@@ -21,14 +20,19 @@ export const CreateWebhookBody = z
         ].join(" "),
         examples: ["https://app.example.com/hooks/calendar"],
       }),
+    ),
     events: z
-      .array(z.enum(WEBHOOK_EVENT_TYPES))
-      .min(1, { message: "at least one event type is required" })
-      .max(20, { message: "at most 20 entries" })
-      .optional()
-      .meta({ description: "Event types to receive (duplicates merged). Default: all of them." }),
+      .optional(
+        z
+          .array(z.enum(WEBHOOK_EVENT_TYPES))
+          .check(
+            z.minLength(1, { message: "at least one event type is required" }),
+            z.maxLength(20, { message: "at most 20 entries" }),
+          ),
+      )
+      .check(z.meta({ description: "Event types to receive (duplicates merged). Default: all of them." })),
   })
-  .meta({ id: "CreateWebhook" });
+  .check(z.meta({ id: "CreateWebhook" }));
 
 export type CreateWebhookInput = z.infer<typeof CreateWebhookBody>;
 
@@ -38,13 +42,19 @@ export const ListWebhooksQuery = z.strictObject({});
 /** `GET /api/webhooks/{id}/deliveries` query. */
 export const ListDeliveriesQuery = z.strictObject({
   limit: z
-    .string()
-    .regex(/^\d{1,3}$/, { message: "must be a whole number from 1 to 100" })
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(100))
-    .optional()
-    .meta({ description: "How many of the most recent deliveries, 1–100 (default 20)." }),
+    .optional(
+      z.pipe(
+        z.pipe(
+          z.string().check(z.regex(/^\d{1,3}$/, { message: "must be a whole number from 1 to 100" })),
+          z.transform(Number),
+        ),
+        z.number().check(z.int(), z.gte(1), z.lte(100)),
+      ),
+    )
+    .check(z.meta({ description: "How many of the most recent deliveries, 1–100 (default 20)." })),
 });
 
 /** Path parameter of the single-endpoint routes. */
-export const WebhookIdParam = z.object({ id: z.string().meta({ description: "The endpoint's id." }) });
+export const WebhookIdParam = z.object({
+  id: z.string().check(z.meta({ description: "The endpoint's id." })),
+});

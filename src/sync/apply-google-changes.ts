@@ -3,7 +3,8 @@ import type { Db } from "../db/client";
 import { events, participants } from "../db/schema";
 import { toEventJson } from "../events/event-json";
 import type { StoredEvent } from "../events/event-model";
-import { findByGoogleIds } from "../events/events-repo";
+import { findByGoogleIds, insertAbandoned } from "../events/events-repo";
+import { OWNER_PROPERTY } from "../events/google-mapping";
 import type { GoogleEvent } from "../google/calendar";
 import { fanOutWebhook, type WebhookMessage, webhookMessageId } from "../webhooks/fan-out";
 import { diffGoogleEvent, type GoogleChange, isEmptyChange } from "./google-diff";
@@ -19,20 +20,27 @@ export interface AppliedChanges {
   blocked: boolean;
   /** Webhook deliveries queued by the batches, for the caller to enqueue. */
   webhookIds: string[];
+  /** Events of this service found without a row, handed to the reconciler. */
+  orphans: number;
 }
 
 /** Every id this service gives a Google event starts with this (idempotency.ts): others are not ours. */
 const OWN_ID_PREFIX = "ce";
 
-/** Applies one page of Google events to the account's owned events on that calendar. */
+/**
+ * Applies one page of Google events to the account's owned events on that calendar. An event that
+ * carries this service's marker but has no row (its create died between Google and D1) is handed to the
+ * reconciler, which removes it from Google: an event is in both stores or in neither.
+ */
 export async function applyGoogleChanges(
   db: Db,
-  accountId: string,
+  account: { id: string; email: string },
   calendarId: string,
   items: readonly GoogleEvent[],
   now = new Date(),
 ): Promise<AppliedChanges> {
-  const result: AppliedChanges = { applied: 0, blocked: false, webhookIds: [] };
+  const accountId = account.id;
+  const result: AppliedChanges = { applied: 0, blocked: false, webhookIds: [], orphans: 0 };
   const candidates = items.filter((item) => item.id.startsWith(OWN_ID_PREFIX));
   if (candidates.length === 0) return result;
   const owned = await findByGoogleIds(
@@ -44,7 +52,10 @@ export async function applyGoogleChanges(
   const byGoogleId = new Map(owned.map((event) => [event.row.googleEventId, event]));
   for (const google of candidates) {
     const stored = byGoogleId.get(google.id);
-    if (!stored) continue;
+    if (!stored) {
+      if (await abandonOrphan(db, account, calendarId, google, now)) result.orphans++;
+      continue;
+    }
     if (stored.row.pendingOp) {
       // Our own write is in flight: judging Google's copy now could take it for someone else's change.
       result.blocked = true;
@@ -166,4 +177,48 @@ async function webhooksFor(
     });
   }
   return messages;
+}
+
+/**
+ * Hands a marked Google event without a row to the reconciler: an `abandon` row (the marker's row id, so
+ * a create still about to write its row fails on it and cancels the event itself). The reconciler cancels
+ * the event at Google once the row is two minutes old. False for events that are not orphans.
+ */
+async function abandonOrphan(
+  db: Db,
+  account: { id: string; email: string },
+  calendarId: string,
+  google: GoogleEvent,
+  now: Date,
+): Promise<boolean> {
+  const rowId = google.extendedProperties?.private?.[OWNER_PROPERTY];
+  if (!rowId || google.status === "cancelled") return false;
+  const at = now.toISOString();
+  const start = google.start?.dateTime ? Date.parse(google.start.dateTime) : Number.NaN;
+  const end = google.end?.dateTime ? Date.parse(google.end.dateTime) : Number.NaN;
+  await insertAbandoned(db, {
+    id: rowId,
+    accountId: account.id,
+    organizerEmail: account.email,
+    googleEventId: google.id,
+    calendarId,
+    status: "confirmed",
+    summary: google.summary ?? "",
+    startTime: new Date(Number.isNaN(start) ? now.getTime() : start).toISOString(),
+    endTime: new Date(Number.isNaN(end) ? now.getTime() : end).toISOString(),
+    timeZone: google.start?.timeZone ?? "UTC",
+    sequence: google.sequence ?? 0,
+    pendingOp: "abandon",
+    pendingSince: at,
+    createdAt: at,
+    updatedAt: at,
+  });
+  console.error(
+    JSON.stringify({
+      level: "warn",
+      msg: "orphan Google event handed to the reconciler",
+      google_event_id: google.id,
+    }),
+  );
+  return true;
 }

@@ -60,7 +60,7 @@ export async function syncCalendar(deps: SyncDeps, job: SyncJob, now = Date.now(
         fullSync = true;
         continue;
       }
-      const result = await applyGoogleChanges(deps.db, job.accountId, job.calendarId, page.items);
+      const result = await applyGoogleChanges(deps.db, account, job.calendarId, page.items);
       applied += result.applied;
       blocked ||= result.blocked;
       await enqueueWebhookDeliveries(deps, result.webhookIds);

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Account } from "../types";
 import { randomToken, sha256Hex, timingSafeEqual } from "./crypto";
 import { KV_KEYS } from "./kv-keys";

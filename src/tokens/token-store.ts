@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { importEncryptionKey, openJson, type Sealed, sealJson } from "./crypto";
 import { KV_KEYS } from "./kv-keys";
 
@@ -8,12 +8,12 @@ const GrantRecordSchema = z.object({
   accessToken: z.string(),
   /** Epoch milliseconds. */
   accessTokenExpiresAt: z.number(),
-  refreshToken: z.string().nullable(),
+  refreshToken: z.nullable(z.string()),
   scopes: z.array(z.string()),
   /** Records written before the accounts table kept the state may still say `reauthorization_required`. */
   status: z.enum(["connected", "reauthorization_required"]),
   /** The `accounts.grant_version` this record was written for (0: written before versions existed). */
-  grantVersion: z.number().int().nonnegative().default(0),
+  grantVersion: z._default(z.number().check(z.int(), z.nonnegative()), 0),
   updatedAt: z.string(),
 });
 

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 // Where a webhook host points, asked of a DNS-over-HTTPS resolver in its JSON dialect (Cloudflare's and
 // Google's `application/dns-json`: GET ?name=&type=). Workers have no resolver API of their own.
@@ -14,8 +14,8 @@ const NOERROR = 0;
 const NXDOMAIN = 3;
 
 const DnsJsonSchema = z.object({
-  Status: z.number().int(),
-  Answer: z.array(z.object({ type: z.number().int(), data: z.string() })).optional(),
+  Status: z.number().check(z.int()),
+  Answer: z.optional(z.array(z.object({ type: z.number().check(z.int()), data: z.string() }))),
 });
 
 /**

@@ -42,13 +42,14 @@ describe("GET /api/availability", () => {
       start: { dateTime: "2026-12-07T11:00:00Z" },
       end: { dateTime: "2026-12-07T12:00:00Z" },
     });
-    // An own booking whose Google insert is slow: in D1 as an intent, not yet at Google.
+    // An own booking whose Google insert is slow: in D1 as an intent (an Idempotency-Key reserves it
+    // before Google is called), not yet at Google.
     await injectFault({ endpoint: "events.insert", account: user.email, delayMs: 1_200 });
-    const pending = createEvent(user.token, {
-      start_time: "2026-12-07T12:30:00Z",
-      end_time: "2026-12-07T13:00:00Z",
-      time_zone: "UTC",
-    });
+    const pending = createEvent(
+      user.token,
+      { start_time: "2026-12-07T12:30:00Z", end_time: "2026-12-07T13:00:00Z", time_zone: "UTC" },
+      { "idempotency-key": `in-flight-${crypto.randomUUID()}` },
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     const { res, body } = await availability(user.token, {

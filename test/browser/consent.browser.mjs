@@ -149,6 +149,19 @@ async function main() {
   });
   if (!ready) return;
 
+  // The document is a static asset written by the [build] step (scripts/build-assets.mjs), which only a real
+  // `wrangler dev` or deploy runs; the vitest suite reads the file through the ASSETS binding instead.
+  await check("static assets: GET /openapi.json → 200 with an OpenAPI 3.1 document", async () => {
+    const response = await fetch(`${stack.appUrl}/openapi.json`, { signal: AbortSignal.timeout(15_000) });
+    const text = await response.text();
+    assert(response.status === 200, `GET /openapi.json → ${response.status}: ${text.slice(0, 200)}`);
+    const type = response.headers.get("content-type") ?? "";
+    assert(type.startsWith("application/json"), `content-type ${type}`);
+    const doc = JSON.parse(text);
+    assert(/^3\.1\.\d+$/.test(doc.openapi), `openapi is ${JSON.stringify(doc.openapi)}`);
+    assert(doc.paths?.["/api/events/"]?.post, "POST /api/events/ is not documented");
+  });
+
   const launched = await check("Chromium launches", async () => {
     // playwright-core gives every launch a fresh temporary user-data dir and deletes it on close.
     browser = await chromium.launch({

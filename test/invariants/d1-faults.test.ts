@@ -1,17 +1,21 @@
 // Layer: contract over HTTP + emulator + D1 failures injected at the binding (test/support/d1-faults.ts) +
-// cron. When D1 fails after Google was written, the client gets 503 storage_unavailable and, once the
-// reconciler ran, the event is in both Google and D1 or in neither; nothing is half-written.
+// sync + cron. When D1 fails after Google was written, the client gets 503 storage_unavailable and, once
+// the reconciler ran, the event is in both Google and D1 or in neither; nothing is half-written. Plain
+// creates (Google first, one batch) and keyed creates (intent first) are both covered.
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { api, problemOf } from "../support/app";
 import { failD1Statements } from "../support/d1-faults";
 import { createEvent, type EventJson } from "../support/events";
-import { googleEventsOf, waitForGoogleIdle } from "../support/google";
+import { googleEventsOf, injectFault, takeNotifications, waitForGoogleIdle } from "../support/google";
 import { runCron } from "../support/mail";
 import { signIn } from "../support/sign-in";
+import { deliverNotifications, eventually, syncSettled } from "../support/sync";
 
-/** Completing a create writes Google's fields onto the intent row. */
+/** Completing a keyed create writes Google's fields onto the intent row. */
 const CREATE_COMPLETION = /^update "events" set "ical_uid"/;
+/** A plain create writes its row once, settled, after Google. */
+const CREATED_ROW = /^insert into "events"/;
 /** Any write to the events table (intent, completion, roll-back marks, deletes). */
 const EVENTS_WRITE = /^(insert into|update|delete from) "events"/;
 
@@ -26,29 +30,80 @@ async function liveAtGoogle(email: string) {
 }
 
 describe("D1 failing mid-write", () => {
-  it("create: the completion batch fails → 503; Google's event is cancelled; after repair, neither", async ({
+  it("plain create: the one batch fails → 503; Google's event is cancelled; the reconciler double-checks", async ({
     expect,
   }) => {
     const user = await signIn();
-    const fault = failD1Statements(CREATE_COMPLETION);
+    const fault = failD1Statements(CREATED_ROW, 1);
     const { res } = await createEvent(user.token);
     expect(res.status).toBe(503);
     const problem = await problemOf(res);
     expect(problem.code).toBe("storage_unavailable");
     expect(res.headers.get("retry-after")).toBe("5");
     expect(fault.failures).toBe(1);
-    fault.heal();
     await waitForGoogleIdle(user.email);
     expect(await liveAtGoogle(user.email)).toEqual([]);
-    // The intent is not visible, and the reconciler removes it.
+    // What is left is an abandon row, invisible to clients, which the reconciler removes.
+    expect((await rowOf(user.accountId))?.pending_op).toBe("abandon");
     expect(
       ((await (await api("/api/events/", { token: user.token })).json()) as { events: EventJson[] }).events,
     ).toEqual([]);
     await runCron(5);
     expect(await rowOf(user.accountId)).toBeNull();
+    expect(await liveAtGoogle(user.email)).toEqual([]);
   });
 
-  it("create: D1 down for every events write after the intent → 503; the reconciler settles it", async ({
+  it("plain create: D1 refuses every events write → 503; the event is still cancelled at Google: neither", async ({
+    expect,
+  }) => {
+    const user = await signIn();
+    const fault = failD1Statements(EVENTS_WRITE);
+    const { res } = await createEvent(user.token);
+    expect(res.status).toBe(503);
+    expect(fault.failures).toBe(2);
+    await waitForGoogleIdle(user.email);
+    expect(await liveAtGoogle(user.email)).toEqual([]);
+    expect(await rowOf(user.accountId)).toBeNull();
+  });
+
+  it("plain create: the Worker dies after Google answered (D1 and the cancel both fail): the sync finds the orphan and the reconciler removes it", async ({
+    expect,
+  }) => {
+    const user = await signIn();
+    await takeNotifications(user.email);
+    const fault = failD1Statements(EVENTS_WRITE);
+    await injectFault({ endpoint: "events.delete", account: user.email, status: 503, times: 3 });
+    const { res } = await createEvent(user.token);
+    expect(res.status).toBe(503);
+    fault.heal();
+    const [orphan] = await liveAtGoogle(user.email);
+    expect(orphan).toBeDefined();
+    expect(await rowOf(user.accountId)).toBeNull();
+    // Google announces the insert; the sync sees an event with this service's marker and no row.
+    await deliverNotifications(user.email);
+    await syncSettled(user.accountId);
+    await eventually(async () => (await rowOf(user.accountId))?.pending_op === "abandon");
+    await runCron(5);
+    expect(await rowOf(user.accountId)).toBeNull();
+    expect(await liveAtGoogle(user.email)).toEqual([]);
+  });
+
+  it("keyed create: the completion batch fails → 503; Google's event is cancelled; after repair, neither", async ({
+    expect,
+  }) => {
+    const user = await signIn();
+    const fault = failD1Statements(CREATE_COMPLETION);
+    const { res } = await createEvent(user.token, {}, { "idempotency-key": `k-${crypto.randomUUID()}` });
+    expect(res.status).toBe(503);
+    expect(fault.failures).toBe(1);
+    fault.heal();
+    await waitForGoogleIdle(user.email);
+    expect(await liveAtGoogle(user.email)).toEqual([]);
+    await runCron(5);
+    expect(await rowOf(user.accountId)).toBeNull();
+  });
+
+  it("keyed create: D1 down for every events write after the intent → 503; the reconciler settles it", async ({
     expect,
   }) => {
     const user = await signIn();
@@ -57,7 +112,7 @@ describe("D1 failing mid-write", () => {
     const fault = failD1Statements(
       (sql) => EVENTS_WRITE.test(sql) && !(sql.startsWith('insert into "events"') && intents++ === 0),
     );
-    const { res } = await createEvent(user.token);
+    const { res } = await createEvent(user.token, {}, { "idempotency-key": `k-${crypto.randomUUID()}` });
     expect(res.status).toBe(503);
     expect(fault.failures).toBeGreaterThanOrEqual(2);
     fault.heal();
@@ -70,10 +125,10 @@ describe("D1 failing mid-write", () => {
     expect(await liveAtGoogle(user.email)).toEqual([]);
   });
 
-  it("create: the intent cannot be written → 503 and nothing at Google", async ({ expect }) => {
+  it("keyed create: the intent cannot be written → 503 and nothing at Google", async ({ expect }) => {
     const user = await signIn();
     failD1Statements(/^insert into "events"/);
-    const { res } = await createEvent(user.token);
+    const { res } = await createEvent(user.token, {}, { "idempotency-key": `k-${crypto.randomUUID()}` });
     expect(res.status).toBe(503);
     expect(await googleEventsOf(user.email)).toEqual([]);
     expect(await rowOf(user.accountId)).toBeNull();

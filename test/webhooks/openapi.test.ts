@@ -1,6 +1,7 @@
-// Layer: contract over HTTP (exports.default.fetch). /openapi.json describes the webhook routes from the
-// handlers' own schemas, and every event this service sends in its OpenAPI 3.1 `webhooks` section.
-import { exports } from "cloudflare:workers";
+// Layer: contract over HTTP (the ASSETS binding, which serves the generated public/openapi.json as Workers static
+// assets do). /openapi.json describes the webhook routes from the handlers' own schemas, and every event this
+// service sends in its OpenAPI 3.1 `webhooks` section.
+import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 
 interface Doc {
@@ -14,7 +15,7 @@ interface Doc {
 }
 
 async function doc(): Promise<Doc> {
-  return (await (await exports.default.fetch("https://calendar-edge.test/openapi.json")).json()) as Doc;
+  return (await (await env.ASSETS.fetch("https://calendar-edge.test/openapi.json")).json()) as Doc;
 }
 
 describe("/openapi.json and webhooks", () => {

@@ -68,6 +68,8 @@ CREATE TABLE `webhook_endpoints` (
 CREATE INDEX `webhook_endpoints_account` ON `webhook_endpoints` (`account_id`,`created_at`);--> statement-breakpoint
 ALTER TABLE `events` ADD `calendar_id` text DEFAULT 'primary' NOT NULL;--> statement-breakpoint
 ALTER TABLE `events` ADD `cancelled_by` text;--> statement-breakpoint
+ALTER TABLE `events` ADD `start_offset` integer;--> statement-breakpoint
+ALTER TABLE `events` ADD `end_offset` integer;--> statement-breakpoint
 ALTER TABLE `events` ADD `changed_in_google_at` text;--> statement-breakpoint
 ALTER TABLE `participants` ADD `response_status` text DEFAULT 'needs_action' NOT NULL;--> statement-breakpoint
 UPDATE `events` SET `cancelled_by` = 'api' WHERE `status` = 'cancelled';

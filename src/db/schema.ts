@@ -26,6 +26,12 @@ export const events = sqliteTable(
     startTime: text("start_time").notNull(),
     endTime: text("end_time").notNull(),
     timeZone: text("time_zone").notNull(),
+    /**
+     * The zone's UTC offset (minutes) at the start and the end, computed when the times were written:
+     * reads show times in the event's zone without asking Intl (null on rows written before they existed).
+     */
+    startOffset: integer("start_offset"),
+    endOffset: integer("end_offset"),
     conference: text("conference", { enum: ["google_meet"] }),
     htmlLink: text("html_link"),
     meetUrl: text("meet_url"),

@@ -1,4 +1,4 @@
-import { formatInZone } from "../time/zoned-time";
+import { formatInZone, formatWithOffset } from "../time/zoned-time";
 import type { StoredEvent } from "./event-model";
 
 /** The contract's Event JSON. Times are shown with the event's own zone offset. */
@@ -16,8 +16,8 @@ export function toEventJson(event: StoredEvent) {
     location: row.location,
     participants: event.participants,
     attendees: event.attendees.map((a) => ({ email: a.email, response_status: a.responseStatus })),
-    start_time: formatInZone(new Date(row.startTime), row.timeZone),
-    end_time: formatInZone(new Date(row.endTime), row.timeZone),
+    start_time: inZone(row.startTime, row.startOffset, row.timeZone),
+    end_time: inZone(row.endTime, row.endOffset, row.timeZone),
     time_zone: row.timeZone,
     html_link: row.htmlLink,
     meet_url: row.meetUrl,
@@ -35,3 +35,9 @@ export function toEventJson(event: StoredEvent) {
 }
 
 export type EventJson = ReturnType<typeof toEventJson>;
+
+/** A stored instant in the event's zone: from the offset stored with it, else computed (older rows). */
+function inZone(instant: string, offset: number | null, timeZone: string): string {
+  const date = new Date(instant);
+  return offset === null ? formatInZone(date, timeZone) : formatWithOffset(date, offset);
+}

@@ -31,6 +31,7 @@ import type { NewOutboxRow } from "./events-repo";
 import * as repo from "./events-repo";
 import { googleFieldsOf, toGoogleBody } from "./google-mapping";
 import { fingerprint, googleEventIdFor, validateIdempotencyKey } from "./idempotency";
+import { timeColumns } from "./time-columns";
 
 /** What the events service works with. */
 export interface EventsDeps {
@@ -383,9 +384,7 @@ export function rowFieldsOf(state: EventState) {
     summary: state.summary,
     description: state.description,
     location: state.location,
-    startTime: state.start.toISOString(),
-    endTime: state.end.toISOString(),
-    timeZone: state.timeZone,
+    ...timeColumns(state.start, state.end, state.timeZone),
     conference: state.conference,
   };
 }

@@ -1,5 +1,6 @@
 import type { EventRow } from "../db/schema";
 import type { Attendee, ResponseStatus } from "../events/event-model";
+import { timeColumns } from "../events/time-columns";
 import type { GoogleEvent } from "../google/calendar";
 import { canonicalTimeZone, isValidTimeZone, parseRfc3339OrLocal } from "../time/zoned-time";
 
@@ -21,6 +22,8 @@ export interface ChangedFields {
   startTime?: string;
   endTime?: string;
   timeZone?: string;
+  startOffset?: number;
+  endOffset?: number;
 }
 
 /** The differences between a stored event and Google's copy. */
@@ -58,7 +61,7 @@ export function diffGoogleEvent(
   const start = instantOf(google.start, zone);
   const end = instantOf(google.end, zone);
   if (start && end && end > start) {
-    const times = { startTime: start.toISOString(), endTime: end.toISOString(), timeZone: zone };
+    const times = timeColumns(start, end, zone);
     if (times.startTime !== row.startTime || times.endTime !== row.endTime || zone !== row.timeZone) {
       Object.assign(change.fields, times);
     }

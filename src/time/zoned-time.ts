@@ -21,6 +21,7 @@ const OFFSETS_MAX = 2_000;
 
 /** The zone's offset in milliseconds at `time`; throws RangeError for an unknown zone. */
 function offsetMs(time: number, timeZone: string): number {
+  if (timeZone === "UTC") return 0;
   const key = `${timeZone}|${time}`;
   const known = offsets.get(key);
   if (known !== undefined) return known;
@@ -114,8 +115,15 @@ export function parseRfc3339OrLocal(value: string, timeZone: string): Date | nul
 
 /** `instant` as RFC 3339 in the zone's offset at that instant, e.g. "2026-03-29T03:30:00+02:00" ("Z" at 0). */
 export function formatInZone(instant: Date, timeZone: string): string {
-  // RFC 3339 offsets have whole minutes; the wall clock follows the rounded offset so both agree.
-  const minutes = Math.round(offsetMs(instant.getTime(), timeZone) / MINUTE);
+  return formatWithOffset(instant, offsetAt(instant, timeZone));
+}
+
+/**
+ * `instant` as RFC 3339 with a UTC offset already known (minutes east, rounded to whole minutes as RFC
+ * 3339 requires; the wall clock follows the rounded offset so both agree).
+ */
+export function formatWithOffset(instant: Date, offsetMinutes: number): string {
+  const minutes = Math.round(offsetMinutes);
   const iso = new Date(instant.getTime() + minutes * MINUTE).toISOString();
   const wall = iso.endsWith(".000Z") ? iso.slice(0, 19) : iso.slice(0, 23);
   if (minutes === 0) return `${wall}Z`;

@@ -36,7 +36,11 @@ export interface GoogleFields {
 export async function insertIntent(db: Db, row: NewEventRow, emails: string[]): Promise<void> {
   await db.batch([
     db.insert(events).values(row),
-    db.insert(participants).values(emails.map((email, position) => ({ eventId: row.id, email, position }))),
+    ...participantInserts(
+      db,
+      row.id,
+      emails.map((email) => ({ email, responseStatus: "needs_action" as const })),
+    ),
   ]);
 }
 
@@ -136,7 +140,11 @@ export async function insertCreated(
 ): Promise<Completion> {
   const results = await db.batch([
     db.insert(events).values(row),
-    db.insert(participants).values(emails.map((email, position) => ({ eventId: row.id, email, position }))),
+    ...participantInserts(
+      db,
+      row.id,
+      emails.map((email) => ({ email, responseStatus: "needs_action" as const })),
+    ),
     ...outboxInserts(db, mail),
     ...announce.webhooks,
   ]);
@@ -218,14 +226,7 @@ export async function completeUpdate(
       .set({ ...fields, pendingOp: null, pendingPayload: null, pendingSince: null, updatedAt: now })
       .where(eq(events.id, id)),
     db.delete(participants).where(eq(participants.eventId, id)),
-    db.insert(participants).values(
-      attendees.map((a, position) => ({
-        eventId: id,
-        email: a.email,
-        position,
-        responseStatus: a.responseStatus,
-      })),
-    ),
+    ...participantInserts(db, id, attendees),
     ...outboxInserts(db, mail),
     ...webhooks,
   ]);
@@ -275,9 +276,29 @@ export async function findStalePending(db: Db, before: string, limit: number): P
     .all();
 }
 
+// D1 binds at most 100 parameters per statement: multi-row inserts go in chunks that stay under it.
+const PARTICIPANTS_PER_STATEMENT = 25; // 4 parameters a row
+const MAIL_PER_STATEMENT = 11; // 9 parameters a row
+
 function outboxInserts(db: Db, mail: NewOutboxRow[]) {
   // The unique (event, sequence, recipient, kind) makes a repeated completion queue nothing twice.
-  return mail.map((m) => db.insert(outbox).values(m).onConflictDoNothing());
+  return chunks(mail, MAIL_PER_STATEMENT).map((rows) => db.insert(outbox).values(rows).onConflictDoNothing());
+}
+
+function participantInserts(db: Db, eventId: string, attendees: readonly Attendee[]) {
+  const rows = attendees.map((a, position) => ({
+    eventId,
+    email: a.email,
+    position,
+    responseStatus: a.responseStatus,
+  }));
+  return chunks(rows, PARTICIPANTS_PER_STATEMENT).map((chunk) => db.insert(participants).values(chunk));
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 // An event with its participants and mail states in one query (one D1 round trip): correlated

@@ -74,3 +74,18 @@ export function failD1Statements(
     },
   };
 }
+
+/**
+ * Records the SQL of every statement the app prepares from now on (until the test ends), so a test can
+ * check what production D1 enforces and local D1 does not, such as its 100 bound parameters a statement.
+ */
+export function recordD1Statements(): string[] {
+  const seen: string[] = [];
+  const prepare = env.DB.prepare.bind(env.DB);
+  const spy = vi.spyOn(env.DB, "prepare").mockImplementation((sql: string) => {
+    seen.push(sql);
+    return prepare(sql);
+  });
+  onTestFinished(() => spy.mockRestore());
+  return seen;
+}

@@ -1,8 +1,8 @@
 import { formatInZone, formatWithOffset } from "../time/zoned-time";
-import type { StoredEvent } from "./event-model";
+import type { EventView } from "./event-model";
 
 /** The contract's Event JSON. Times are shown with the event's own zone offset. */
-export function toEventJson(event: StoredEvent) {
+export function toEventJson(event: EventView) {
   const { row } = event;
   return {
     id: row.id,

@@ -32,8 +32,37 @@ export interface Attendee {
 }
 
 /** An event as stored: its row, participants (with their answers) and mail states. */
-export interface StoredEvent {
+export interface StoredEvent extends EventView {
   row: EventRow;
+}
+
+/** The columns of a row an event's JSON shows. */
+export type EventViewRow = Pick<
+  EventRow,
+  | "id"
+  | "googleEventId"
+  | "calendarId"
+  | "icalUid"
+  | "status"
+  | "cancelledBy"
+  | "summary"
+  | "description"
+  | "location"
+  | "startTime"
+  | "endTime"
+  | "timeZone"
+  | "startOffset"
+  | "endOffset"
+  | "htmlLink"
+  | "meetUrl"
+  | "changedInGoogleAt"
+  | "createdAt"
+  | "updatedAt"
+>;
+
+/** What an event's JSON is made of: the shown columns, participants (with answers) and mail states. */
+export interface EventView {
+  row: EventViewRow;
   participants: string[];
   attendees: Attendee[];
   emails: EmailStatus[];

@@ -72,8 +72,9 @@ export async function createEvent(
   const key = validateIdempotencyKey(idempotencyKeyHeader);
   const state = resolveCreate(input);
   const calendarId = input.calendar_id ?? PRIMARY_CALENDAR;
-  const requestHash = await fingerprint(input);
-  if (!key && !input.if_free) return createDirect(deps, account, state, calendarId, requestHash);
+  // The fingerprint tells a retry from a reuse of the key with another body: without a key, nothing to tell.
+  const requestHash = key ? await fingerprint(input) : null;
+  if (!key && !input.if_free) return createDirect(deps, account, state, calendarId);
 
   let row: EventRow | undefined;
   if (key) {
@@ -150,11 +151,10 @@ async function createDirect(
   account: Account,
   state: EventState,
   calendarId: string,
-  requestHash: string,
 ): Promise<EventWrite & { created: boolean }> {
   await assertWritableCalendar(deps, account.id, calendarId);
   const now = new Date().toISOString();
-  const base = await newRow(account, state, { calendarId, key: undefined, requestHash, now });
+  const base = await newRow(account, state, { calendarId, key: undefined, requestHash: null, now });
   let google: Awaited<ReturnType<typeof insertEvent>>;
   try {
     google = await insertEvent(
@@ -434,7 +434,7 @@ function resolveUpdate(current: EventState, input: UpdateEventInput): EventState
 async function newRow(
   account: Account,
   state: EventState,
-  options: { calendarId: string; key: string | undefined; requestHash: string; now: string },
+  options: { calendarId: string; key: string | undefined; requestHash: string | null; now: string },
 ): Promise<EventRow> {
   return {
     id: crypto.randomUUID(),
@@ -465,7 +465,7 @@ async function writeIntent(
   deps: EventsDeps,
   account: Account,
   state: EventState,
-  options: { calendarId: string; key: string | undefined; requestHash: string; ifFree: boolean },
+  options: { calendarId: string; key: string | undefined; requestHash: string | null; ifFree: boolean },
 ): Promise<EventRow> {
   const { key } = options;
   const now = new Date().toISOString();

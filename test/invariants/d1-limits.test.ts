@@ -26,7 +26,11 @@ describe("D1's limit of 100 bound parameters a statement", () => {
     expect(plain.res.status).toBe(201);
     const keyed = await createEvent(
       user.token,
-      { participants: participants("b"), start_time: "2026-12-02T10:00:00Z", end_time: "2026-12-02T11:00:00Z" },
+      {
+        participants: participants("b"),
+        start_time: "2026-12-02T10:00:00Z",
+        end_time: "2026-12-02T11:00:00Z",
+      },
       { "idempotency-key": `big-${crypto.randomUUID()}` },
     );
     expect(keyed.res.status).toBe(201);
@@ -36,7 +40,9 @@ describe("D1's limit of 100 bound parameters a statement", () => {
       body: { participants: participants("c"), summary: "All hands, rescheduled" },
     });
     expect(patched.status).toBe(200);
-    expect((await api(`/api/events/${keyed.event.id}`, { method: "DELETE", token: user.token })).status).toBe(204);
+    expect((await api(`/api/events/${keyed.event.id}`, { method: "DELETE", token: user.token })).status).toBe(
+      204,
+    );
     await waitForMail(user.token, plain.event.id, (e) => e.emails.every((m) => m.status !== "queued"));
     await waitForRequests(inbox.id, 4);
 

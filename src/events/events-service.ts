@@ -11,23 +11,15 @@ import {
   patchEvent,
 } from "../google/calendar";
 import { notFound, ProblemError, validationFailed } from "../http/problem";
-import { planMail, planUpdateMail } from "../mail/outbox-plan";
+import { planMail, planUpdateMail, queuedEmailStatus } from "../mail/outbox-plan";
 import type { CreateEventInput, UpdateEventInput } from "../routes/events.schemas";
 import { formatInZone } from "../time/zoned-time";
 import type { TokenStore } from "../tokens/token-store";
 import type { Account } from "../types";
 import { announceEventChange } from "../webhooks/messages";
 import { assertWritableCalendar } from "./calendar-access";
-import {
-  type Attendee,
-  defaultSummary,
-  type EmailStatus,
-  type EventState,
-  type StoredEvent,
-  stateOfRow,
-} from "./event-model";
+import { type Attendee, defaultSummary, type EventState, type StoredEvent, stateOfRow } from "./event-model";
 import { normalizeParticipants, resolveTimes } from "./event-rules";
-import type { NewOutboxRow } from "./events-repo";
 import * as repo from "./events-repo";
 import { googleFieldsOf, toGoogleBody } from "./google-mapping";
 import { fingerprint, googleEventIdFor, validateIdempotencyKey } from "./idempotency";
@@ -122,7 +114,7 @@ export async function createEvent(
     row: { ...row, ...fields, pendingOp: null, pendingPayload: null, pendingSince: null, updatedAt },
     participants: state.participants,
     attendees: state.participants.map((email) => ({ email, responseStatus: "needs_action" as const })),
-    emails: mail.map(toEmailStatus),
+    emails: mail.map(queuedEmailStatus),
   };
   let webhookIds: string[];
   try {
@@ -174,7 +166,7 @@ async function createDirect(
     row: { ...base, ...fields, updatedAt: new Date().toISOString() },
     participants: state.participants,
     attendees: state.participants.map((email) => ({ email, responseStatus: "needs_action" as const })),
-    emails: mail.map(toEmailStatus),
+    emails: mail.map(queuedEmailStatus),
   };
   let webhookIds: string[];
   try {
@@ -331,7 +323,7 @@ export async function updateEvent(
     row: { ...row, ...changes, pendingOp: null, pendingPayload: null, pendingSince: null, updatedAt },
     participants: next.participants,
     attendees,
-    emails: [...current.emails, ...mail.map(toEmailStatus)],
+    emails: [...current.emails, ...mail.map(queuedEmailStatus)],
   };
   const announce = await announceEventChange(deps.db, "event.updated", event);
   const { webhookIds } = await repo.completeUpdate(deps.db, row.id, changes, attendees, mail, announce);
@@ -365,7 +357,7 @@ export async function cancelEvent(deps: EventsDeps, account: Account, id: string
       pendingSince: null,
       updatedAt: new Date().toISOString(),
     },
-    emails: [...current.emails, ...mail.map(toEmailStatus)],
+    emails: [...current.emails, ...mail.map(queuedEmailStatus)],
   };
   const announce = await announceEventChange(deps.db, "event.cancelled", cancelled);
   const { webhookIds } = await repo.completeCancel(deps.db, row.id, sequence, mail, announce);
@@ -625,17 +617,6 @@ function inProgress(): ProblemError {
     detail: "Another change to this event is in progress. Retry in a moment.",
     headers: { "retry-after": "2" },
   });
-}
-
-function toEmailStatus(row: NewOutboxRow): EmailStatus {
-  return {
-    to: row.recipient,
-    kind: row.kind,
-    status: "queued",
-    attempts: 0,
-    lastError: null,
-    sequence: row.sequence,
-  };
 }
 
 async function mustFind(deps: EventsDeps, account: Account, id: string): Promise<StoredEvent> {

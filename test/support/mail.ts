@@ -2,18 +2,14 @@
 // In the vitest integration the Worker's handlers get the same binding objects as `env` from
 // cloudflare:workers, so a spy on env.MAILER sees every send: those of the real local queue's consumer
 // (the delivery tests rely on it) and those of handlers called here.
-import {
-  createExecutionContext,
-  createMessageBatch,
-  createScheduledController,
-  getQueueResult,
-} from "cloudflare:test";
+import { createExecutionContext, createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import ICAL from "ical.js";
 import { onTestFinished, vi } from "vitest";
 import worker from "../../src/index";
 import { api } from "./app";
 import type { EventJson } from "./events";
+import { runQueueBatch } from "./queues";
 
 /** Queue names, as in wrangler.toml. */
 export const MAIL_QUEUE = "calendar-edge-mail";
@@ -172,35 +168,13 @@ export async function outboxRows(eventId: string) {
   return results;
 }
 
-/**
- * Hands the queue handler one batch of outbox ids, as the queue would; returns its ack/retry result, with
- * the delay each retried message asked for (which getQueueResult leaves out).
- */
-export async function deliverBatch(queue: string, outboxIds: string[], handlerEnv: Env = env) {
-  const batch = createMessageBatch(
+/** Hands the queue handler one batch of outbox ids, as the queue would (see runQueueBatch). */
+export function deliverBatch(queue: string, outboxIds: string[], handlerEnv: Env = env) {
+  return runQueueBatch(
     queue,
-    outboxIds.map((outboxId) => ({
-      id: crypto.randomUUID(),
-      timestamp: new Date(),
-      attempts: 1,
-      body: { outboxId },
-    })),
+    outboxIds.map((outboxId) => ({ outboxId })),
+    handlerEnv,
   );
-  const delays = new Map<string, number | undefined>();
-  for (const message of batch.messages) {
-    const retry = message.retry.bind(message);
-    message.retry = (options) => {
-      delays.set(message.id, options?.delaySeconds);
-      retry(options);
-    };
-  }
-  const ctx = createExecutionContext();
-  await worker.queue(batch, handlerEnv);
-  const result = await getQueueResult(batch, ctx);
-  return {
-    ...result,
-    retryDelays: result.retryMessages.map((m) => delays.get(m.msgId)),
-  };
 }
 
 /** Runs the cron handler as if it fired `minutesLater` from now. */

@@ -1,13 +1,12 @@
 // Drives the webhook test network (test/support/webhook-network.ts) from tests: plain fetches to its
 // control URL reach it through Miniflare's outboundService. Also the API calls, queue and row reads the
 // webhook tests share.
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { onTestFinished, vi } from "vitest";
-import worker from "../../src/index";
 import { api } from "./app";
 import type { EventJson } from "./events";
+import { runQueueBatch } from "./queues";
 import type { DnsRecords, ReceivedRequest, ReceiverRule } from "./webhook-network";
 
 export type { ReceivedRequest, ReceiverRule } from "./webhook-network";
@@ -161,29 +160,12 @@ export function loseWebhookSends(times = 1) {
   return spy;
 }
 
-/** Hands the queue handler one batch of delivery ids, as the queue would; returns its ack/retry result with delays. */
-export async function deliverWebhookBatch(queue: string, deliveryIds: string[]) {
-  const batch = createMessageBatch(
+/** Hands the queue handler one batch of delivery ids, as the queue would (see runQueueBatch). */
+export function deliverWebhookBatch(queue: string, deliveryIds: string[]) {
+  return runQueueBatch(
     queue,
-    deliveryIds.map((deliveryId) => ({
-      id: crypto.randomUUID(),
-      timestamp: new Date(),
-      attempts: 1,
-      body: { deliveryId },
-    })),
+    deliveryIds.map((deliveryId) => ({ deliveryId })),
   );
-  const delays = new Map<string, number | undefined>();
-  for (const message of batch.messages) {
-    const retry = message.retry.bind(message);
-    message.retry = (options) => {
-      delays.set(message.id, options?.delaySeconds);
-      retry(options);
-    };
-  }
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env);
-  const result = await getQueueResult(batch, ctx);
-  return { ...result, retryDelays: result.retryMessages.map((m) => delays.get(m.msgId)) };
 }
 
 /** The endpoint's delivery rows as stored (oldest first). */

@@ -1,7 +1,7 @@
 import { AvailabilityQuery } from "../routes/availability.schemas";
 import { CreateEventBody, EventIdParam, ListEventsQuery, UpdateEventBody } from "../routes/events.schemas";
 import { SchemaConverter } from "./json-schema";
-import { describeErrors, problemResponses } from "./problems";
+import { BEARER, BODY_ERRORS, describeErrors, problemResponses } from "./problems";
 import {
   AuthorizationUrlSchema,
   AvailabilitySchema,
@@ -17,15 +17,8 @@ import { webhookEvents, webhookPaths } from "./webhook-paths";
 
 type Json = Record<string, unknown>;
 
-const BEARER = [{ bearerAuth: [] }];
 const GOOGLE_ERRORS = ["google_unavailable", "google_rate_limited", "google_timeout"] as const;
 const CALENDAR_ERRORS = ["reauthorization_required", "google_rejected", ...GOOGLE_ERRORS] as const;
-const BODY_ERRORS = [
-  "invalid_json",
-  "payload_too_large",
-  "unsupported_media_type",
-  "validation_failed",
-] as const;
 
 const SET_COOKIE = {
   description: "Binds the OAuth state to this browser (HttpOnly, SameSite=Lax, Max-Age=600).",

@@ -2,6 +2,17 @@ import { PROBLEM_CODES, type ProblemCode } from "../http/problem";
 
 type ResponseObject = Record<string, unknown>;
 
+/** The security requirement of every route that takes an API token. */
+export const BEARER = [{ bearerAuth: [] }];
+
+/** What any route reading a JSON body can answer about the body itself. */
+export const BODY_ERRORS = [
+  "invalid_json",
+  "payload_too_large",
+  "unsupported_media_type",
+  "validation_failed",
+] as const;
+
 const PROBLEM_REF = { $ref: "#/components/schemas/Problem" };
 
 const HEADERS: Partial<Record<ProblemCode, Record<string, ResponseObject>>> = {

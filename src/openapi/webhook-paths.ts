@@ -8,7 +8,7 @@ import { MAX_WEBHOOK_ATTEMPTS } from "../webhooks/delivery-queue";
 import { MAX_ENDPOINTS_PER_ACCOUNT } from "../webhooks/endpoint-store";
 import { URL_REFUSAL_REASONS } from "../webhooks/url-safety";
 import type { SchemaConverter } from "./json-schema";
-import { problemResponses } from "./problems";
+import { BEARER, BODY_ERRORS, problemResponses } from "./problems";
 import {
   AccountWebhookSchema,
   CreatedWebhookSchema,
@@ -22,14 +22,6 @@ import {
 // a registered endpoint, with the Standard Webhooks headers.
 
 type Json = Record<string, unknown>;
-
-const BEARER = [{ bearerAuth: [] }];
-const BODY_ERRORS = [
-  "invalid_json",
-  "payload_too_large",
-  "unsupported_media_type",
-  "validation_failed",
-] as const;
 
 const CREATE_EXAMPLE = {
   url: "https://app.example.com/hooks/calendar",

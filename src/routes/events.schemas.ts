@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { DESCRIPTION_MAX, LOCATION_MAX, MAX_PARTICIPANTS, SUMMARY_MAX } from "../events/event-rules";
 import { CalendarIdInput } from "./availability.schemas";
+import { pageLimit } from "./page-limit";
 
 // One schema per route, shared by the handlers and the OpenAPI document (src/openapi/document.ts).
 
@@ -89,17 +90,7 @@ export type UpdateEventInput = z.infer<typeof UpdateEventBody>;
 
 /** `GET /api/events/` query. */
 export const ListEventsQuery = z.strictObject({
-  limit: z
-    .optional(
-      z.pipe(
-        z.pipe(
-          z.string().check(z.regex(/^\d{1,3}$/, { message: "must be a whole number from 1 to 100" })),
-          z.transform(Number),
-        ),
-        z.number().check(z.int(), z.gte(1), z.lte(100)),
-      ),
-    )
-    .check(z.meta({ description: "Page size, 1–100 (default 20)." })),
+  limit: pageLimit("Page size, 1–100 (default 20)."),
   cursor: z
     .optional(z.string().check(z.maxLength(512)))
     .check(z.meta({ description: "`next_cursor` of the previous page." })),

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { WEBHOOK_EVENT_TYPES } from "../webhooks/event-types";
+import { pageLimit } from "./page-limit";
 
 // One schema per route, shared by the handlers and the OpenAPI document (src/openapi/document.ts).
 
@@ -41,17 +42,7 @@ export const ListWebhooksQuery = z.strictObject({});
 
 /** `GET /api/webhooks/{id}/deliveries` query. */
 export const ListDeliveriesQuery = z.strictObject({
-  limit: z
-    .optional(
-      z.pipe(
-        z.pipe(
-          z.string().check(z.regex(/^\d{1,3}$/, { message: "must be a whole number from 1 to 100" })),
-          z.transform(Number),
-        ),
-        z.number().check(z.int(), z.gte(1), z.lte(100)),
-      ),
-    )
-    .check(z.meta({ description: "How many of the most recent deliveries, 1–100 (default 20)." })),
+  limit: pageLimit("How many of the most recent deliveries, 1–100 (default 20)."),
 });
 
 /** Path parameter of the single-endpoint routes. */

@@ -93,14 +93,3 @@ export async function updateScopes(db: Db, id: string, scopes: readonly string[]
     .set({ scopes: JSON.stringify(scopes), updatedAt: new Date().toISOString() })
     .where(eq(accounts.id, id));
 }
-
-/** Connected accounts, for the maintenance jobs. */
-export async function listConnectedAccounts(db: Db, limit: number, after = ""): Promise<AccountRow[]> {
-  return db
-    .select()
-    .from(accounts)
-    .where(and(eq(accounts.status, "connected"), sql`${accounts.id} > ${after}`))
-    .orderBy(accounts.id)
-    .limit(limit)
-    .all();
-}

@@ -162,11 +162,6 @@ export async function deleteChannel(db: Db, id: string): Promise<void> {
   await db.delete(watchChannels).where(eq(watchChannels.id, id));
 }
 
-/** The statement forgetting every channel of an account (its grant is gone: nothing it sends is wanted). */
-export function forgetChannels(db: Db, accountId: string) {
-  return db.delete(watchChannels).where(eq(watchChannels.accountId, accountId));
-}
-
 export async function channelsOfAccount(db: Db, accountId: string): Promise<WatchChannelRow[]> {
   return db.select().from(watchChannels).where(eq(watchChannels.accountId, accountId)).all();
 }

@@ -6,8 +6,10 @@
 // `wrangler dev` (a new workerd, so a new isolate) whose entry is a small wrapper, as `wrangler check
 // startup` does: the wrapper answers a readiness probe itself, and imports the Worker's module only on
 // the first real request. That request's latency is the cold start: evaluating the bundle, then serving
-// the request with nothing compiled or cached yet. The probe also touches the KV and D1 bindings once,
-// so that Miniflare's own first-use costs (on Cloudflare they are remote services, always up) stay out.
+// the request with nothing compiled or cached yet. The probe also touches the KV, D1 and rate-limit
+// bindings once (a key of its own), so that Miniflare's own first-use costs stay out: each is a
+// simulator object that Miniflare creates on first use (the rate limiter a Durable Object with its own
+// SQLite table), where on Cloudflare they are services that are always up.
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** File name of the wrapper, written beside the Worker's module. */
@@ -24,22 +26,26 @@ const WARM_REQUESTS = 5;
 export const COLD_CONFIG_EXTRA = "\nno_bundle = true\nfind_additional_modules = true";
 export const COLD_CONFIG_RULES = '\n[[rules]]\ntype = "ESModule"\nglobs = ["**/*.js"]\n';
 
-/** Names of the config's bindings of one kind (`d1_databases`, `kv_namespaces`). */
-export function bindingsOf(toml, table) {
-  const pattern = new RegExp(`^\\[\\[${table}\\]\\]\\n(?:[^[\\n].*\\n)*?binding = "([^"]+)"`, "gm");
+/**
+ * Names of the config's bindings of one kind (`d1_databases`, `kv_namespaces`; `ratelimits`, whose
+ * binding is its `name`).
+ */
+export function bindingsOf(toml, table, key = "binding") {
+  const pattern = new RegExp(`^\\[\\[${table}\\]\\]\\n(?:[^[\\n].*\\n)*?${key} = "([^"]+)"`, "gm");
   return [...toml.matchAll(pattern)].map((m) => m[1]);
 }
 
 /**
  * The wrapper's source: `moduleName` is imported on the first request that is not the probe; the probe
- * reads the `d1` and `kv` bindings once.
+ * uses the `d1`, `kv` and `ratelimits` bindings once.
  */
-export function coldEntrySource(moduleName, { d1 = [], kv = [] } = {}) {
+export function coldEntrySource(moduleName, { d1 = [], kv = [], ratelimits = [] } = {}) {
   return `// Written by bench/run.mjs (bench/cold-start.mjs): loads ${moduleName} on the first real request.
 let worker;
 async function warmBindings(env) {
   for (const name of ${JSON.stringify(d1)}) await env[name].prepare("SELECT 1").first();
   for (const name of ${JSON.stringify(kv)}) await env[name].get("__cold-start");
+  for (const name of ${JSON.stringify(ratelimits)}) await env[name].limit({ key: "__cold-start" });
 }
 export default {
   async fetch(request, env, ctx) {

@@ -33,6 +33,9 @@
 //   --no-mail-off         BENCH_MAIL_OFF=0        skip the extra POST phase on a copy of the app whose
 //                                                 mail queue has no consumer
 //   --no-baseline-mail    BENCH_BASELINE_MAIL=0   skip the extra POST phase on the baseline that mails
+//   --no-baseline-rate-limit  BENCH_BASELINE_RATE_LIMIT=0  skip the reference rows "baseline + rate limit"
+//                                                 (POST and GET at --connections): the baseline spending
+//                                                 one rate-limit call per request, as the app must
 //   --profile=MODE        BENCH_PROFILE           separate: profile the app in an extra phase after each
 //                                                 measured one (half as long; sampling costs CPU, see
 //                                                 docs/benchmark.md); measured: during the measured
@@ -40,6 +43,9 @@
 //   --profile-interval=U  BENCH_PROFILE_INTERVAL  sampling interval of the profiler, µs [500]
 //   --cold-samples=N      BENCH_COLD_SAMPLES      fresh isolates started per server for the cold start;
 //                                                 0 skips it [5]
+//   --phases=LIST         BENCH_PHASES            measured phases to run, comma-separated, of post, get
+//                                                 (c = --connections), post-high, get-high (c =
+//                                                 --high-connections); none: cold starts only [all]
 //   --json=FILE           BENCH_JSON              also write the results as JSON
 //   --keep                BENCH_KEEP=1            keep the temp directory (logs, D1 state, bundles)
 import { spawn, spawnSync } from "node:child_process";
@@ -106,12 +112,17 @@ const { values: flags } = parseArgs({
     keep: { type: "boolean" },
     "mail-off": { type: "boolean", default: process.env.BENCH_MAIL_OFF !== "0" },
     "baseline-mail": { type: "boolean", default: process.env.BENCH_BASELINE_MAIL !== "0" },
+    "baseline-rate-limit": { type: "boolean", default: process.env.BENCH_BASELINE_RATE_LIMIT !== "0" },
     profile: { type: "string" },
     "profile-interval": { type: "string" },
     "cold-samples": { type: "string" },
+    phases: { type: "string" },
   },
   allowNegative: true,
 });
+
+/** The measured phases, in the order they run: method and connections (normal or high). */
+const PHASES = ["post", "get", "post-high", "get-high"];
 
 function intOption(flag, env, fallback, min, max) {
   const raw = flags[flag] ?? process.env[env];
@@ -135,10 +146,26 @@ const OPTIONS = {
   keep: flags.keep ?? process.env.BENCH_KEEP === "1",
   mailOff: flags["mail-off"],
   baselineMail: flags["baseline-mail"],
+  baselineRateLimit: flags["baseline-rate-limit"],
   profile: choiceOption("profile", "BENCH_PROFILE", "separate", ["separate", "measured", "off"]),
   profileIntervalUs: intOption("profile-interval", "BENCH_PROFILE_INTERVAL", 500, 50, 10_000),
   coldSamples: intOption("cold-samples", "BENCH_COLD_SAMPLES", 5, 0, 20),
+  phases: listOption("phases", "BENCH_PHASES", PHASES),
 };
+
+/** A comma-separated subset of `choices` (all of them by default; "none" for an empty list). */
+function listOption(flag, env, choices) {
+  const raw = flags[flag] ?? process.env[env];
+  if (raw === undefined || raw === "") return choices;
+  if (raw === "none") return [];
+  const picked = raw.split(",").map((s) => s.trim());
+  const unknown = picked.filter((p) => !choices.includes(p));
+  if (unknown.length > 0)
+    throw new Error(
+      `--${flag} / ${env}: unknown ${unknown.join(", ")}; choose from ${choices.join(", ")} or none`,
+    );
+  return choices.filter((c) => picked.includes(c));
+}
 
 function choiceOption(flag, env, fallback, choices) {
   const value = flags[flag] ?? process.env[env] ?? fallback;
@@ -559,6 +586,7 @@ async function snapshot({ state, mailOffState }) {
   const bindings = (toml) => ({
     d1: bindingsOf(toml, "d1_databases"),
     kv: bindingsOf(toml, "kv_namespaces"),
+    ratelimits: bindingsOf(toml, "ratelimits", "name"),
   });
   const appToml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
   const baselineToml = readFileSync(path.join(ROOT, "bench", "baseline", "wrangler.toml"), "utf8");
@@ -748,7 +776,7 @@ function eventBody(i) {
  * One autocannon run. With `track`, every create is recorded by its number: the status it got, or none
  * if it was still in flight when autocannon stopped (the server finishes it anyway).
  */
-function runLoad({ base, method, connections, duration, pick, track }) {
+function runLoad({ base, method, connections, duration, pick, track, headers: extra = {} }) {
   return new Promise((resolve, reject) => {
     const request = {
       method,
@@ -756,7 +784,7 @@ function runLoad({ base, method, connections, duration, pick, track }) {
       // autocannon keeps one context per connection and sends one request at a time on it (no
       // pipelining), so the context links a response to the request it answers.
       setupRequest: (req, context) => {
-        const headers = { ...req.headers, authorization: `Bearer ${pick().token}` };
+        const headers = { ...req.headers, ...extra, authorization: `Bearer ${pick().token}` };
         if (method !== "POST") return { ...req, headers };
         const i = sequence++;
         context.i = i;
@@ -1122,6 +1150,13 @@ async function main() {
   const target = {
     app: { base: APP, pick: tokenPicker(appAccounts), track },
     baseline: { base: BASELINE, pick: tokenPicker(baseKeys) },
+    // The same baseline server, each request also spending from a rate limit (see bench/baseline/worker.js).
+    "baseline-rate-limit": OPTIONS.baselineRateLimit && {
+      base: BASELINE,
+      pick: tokenPicker(baseKeys),
+      headers: { "x-bench-rate-limit": "1" },
+      server: "baseline",
+    },
     "app-mail-off": appMailOff && { base: APP_MAIL_OFF, pick: tokenPicker(mailOffAccounts) },
     "baseline-mail": baselineMail && { base: BASELINE_MAIL, pick: tokenPicker(baseKeys) },
   };
@@ -1174,16 +1209,16 @@ async function main() {
     }
     return profileSummary(attribute(profile, OPTIONS.profileIntervalUs), requests);
   };
-  const plan = [
-    ["POST", OPTIONS.connections],
-    ["GET", OPTIONS.connections],
-    ["POST", OPTIONS.highConnections],
-    ["GET", OPTIONS.highConnections],
-  ];
+  const plan = OPTIONS.phases.map((name) => [
+    name.startsWith("post") ? "POST" : "GET",
+    name.endsWith("-high") ? OPTIONS.highConnections : OPTIONS.connections,
+  ]);
   const phases = [];
   for (const [method, connections] of plan) {
     const phase = { label: `${method} c=${connections}`, method, connections };
     const names = ["app", "baseline"];
+    if (connections === OPTIONS.connections && target["baseline-rate-limit"])
+      names.push("baseline-rate-limit");
     if (method === "POST" && connections === OPTIONS.connections) {
       if (appMailOff) names.splice(1, 0, "app-mail-off");
       if (baselineMail) names.push("baseline-mail");
@@ -1200,7 +1235,7 @@ async function main() {
       // A mailing server's CPU per create includes its mail: wait (bounded) for the consumer to catch up.
       const mailWait = mails ? await drainMail(mails, name, MAIL_SETTLE_MS) : 0;
       const after = sampleCpu(servers);
-      const s = summarize(result, before, after, "emulator", name);
+      const s = summarize(result, before, after, "emulator", target[name].server ?? name);
       if (mails) s.mailQueuedAfterSettle = mailWait;
       if (profiling) s.profile = await profileOf(name, s.sent, phase.label);
       else if (sessions[name] !== undefined && OPTIONS.profile === "separate") {
@@ -1272,6 +1307,13 @@ async function main() {
                 stop: async (session) => {
                   const profile = await stopProfiling(session);
                   session.close();
+                  if (OPTIONS.keep) {
+                    mkdirSync(path.join(tmp, "profiles"), { recursive: true });
+                    writeFileSync(
+                      path.join(tmp, "profiles", "cold-start-app.cpuprofile"),
+                      JSON.stringify(profile),
+                    );
+                  }
                   return attribute(profile, OPTIONS.profileIntervalUs);
                 },
               }

@@ -7,6 +7,10 @@
 //   POST /api/events/  KV read (account by bearer key) → Calendar insert (emulator) → D1 insert → queue send
 //   GET  /api/events/?limit=N  KV read (account by bearer key) → D1 select (first N events by start, default 20)
 //
+// A request with `x-bench-rate-limit: 1` also spends one unit of a per-key rate limit first, as the app does
+// for every API request (the "baseline + rate limit" rows: what that one binding call costs here; its limit
+// is set so high that it never refuses).
+//
 // With BASELINE_MAIL = "1" (the floor for the app with its mail consumer; bench/run.mjs adds the consumer
 // to its config) it mails the participants the way the app does, minus the app's bookkeeping:
 //
@@ -24,10 +28,18 @@ function json(body, status = 200) {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 }
 
-/** One KV read: the account (and its Google access token) behind the request's bearer key. */
+/**
+ * One KV read: the account (and its Google access token) behind the request's bearer key; then, when the
+ * request asks for it, one rate-limit call for that key (null if refused).
+ */
 async function accountOf(request, env) {
   const key = (request.headers.get("authorization") ?? "").replace(/^Bearer\s+/i, "");
-  return key ? env.TOKENS.get(`bench:account:${key}`, "json") : null;
+  const account = key ? await env.TOKENS.get(`bench:account:${key}`, "json") : null;
+  if (account && request.headers.get("x-bench-rate-limit") === "1") {
+    const { success } = await env.RATE_LIMITER.limit({ key });
+    if (!success) return null;
+  }
+  return account;
 }
 
 async function setup(request, env) {

@@ -2,7 +2,9 @@ import * as z from "zod/mini";
 import { validationFailed } from "../http/problem";
 import { fromBase64Url, toBase64Url } from "../tokens/crypto";
 
-const CursorSchema = z.strictObject({ s: z.iso.datetime(), i: z.string().check(z.maxLength(64)) });
+const CursorSchema = z.lazy(() =>
+  z.strictObject({ s: z.iso.datetime(), i: z.string().check(z.maxLength(64)) }),
+);
 
 /** Opaque keyset cursor: the (start, id) of the last event on the previous page. */
 export function encodeCursor(position: { start: string; id: string }): string {

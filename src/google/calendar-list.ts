@@ -6,18 +6,22 @@ import { readGoogleJson } from "./http";
 // calendarList (developers.google.com/calendar/api/v3/reference/calendarList): the calendars the account
 // has in its list, with its access role on each.
 
-const EntrySchema = z.object({
-  id: z.string(),
-  summary: z.optional(z.string()),
-  summaryOverride: z.optional(z.string()),
-  primary: z.optional(z.boolean()),
-  accessRole: z.string(),
-  timeZone: z.optional(z.string()),
-});
-const PageSchema = z.object({
-  items: z._default(z.array(EntrySchema), []),
-  nextPageToken: z.optional(z.string()),
-});
+const EntrySchema = z.lazy(() =>
+  z.object({
+    id: z.string(),
+    summary: z.optional(z.string()),
+    summaryOverride: z.optional(z.string()),
+    primary: z.optional(z.boolean()),
+    accessRole: z.string(),
+    timeZone: z.optional(z.string()),
+  }),
+);
+const PageSchema = z.lazy(() =>
+  z.object({
+    items: z._default(z.array(EntrySchema), []),
+    nextPageToken: z.optional(z.string()),
+  }),
+);
 
 /** One calendar of the account's list. */
 export type CalendarListEntry = z.infer<typeof EntrySchema>;

@@ -7,45 +7,51 @@ import { describeEndpoint, readGoogleFailure, readGoogleJson, sendGoogleRequest 
 // write asks Google not to notify anyone (sendUpdates=none): participants get this service's own mail,
 // never a second invitation from Google.
 
-const EventDateTimeSchema = z.object({
-  dateTime: z.optional(z.string()),
-  date: z.optional(z.string()),
-  timeZone: z.optional(z.string()),
-});
+const EventDateTimeSchema = z.lazy(() =>
+  z.object({
+    dateTime: z.optional(z.string()),
+    date: z.optional(z.string()),
+    timeZone: z.optional(z.string()),
+  }),
+);
 
-const AttendeeSchema = z.object({
-  email: z.optional(z.string()),
-  responseStatus: z.optional(z.string()),
-  self: z.optional(z.boolean()),
-  organizer: z.optional(z.boolean()),
-});
+const AttendeeSchema = z.lazy(() =>
+  z.object({
+    email: z.optional(z.string()),
+    responseStatus: z.optional(z.string()),
+    self: z.optional(z.boolean()),
+    organizer: z.optional(z.boolean()),
+  }),
+);
 
 /** The calendar of a call; the default keeps callers of the primary calendar short. */
 export const PRIMARY_CALENDAR = "primary";
 
-export const GoogleEventSchema = z.object({
-  id: z.string(),
-  etag: z.optional(z.string()),
-  status: z.optional(z.string()),
-  htmlLink: z.optional(z.string()),
-  iCalUID: z.optional(z.string()),
-  sequence: z.optional(z.number()),
-  summary: z.optional(z.string()),
-  description: z.optional(z.string()),
-  location: z.optional(z.string()),
-  created: z.optional(z.string()),
-  updated: z.optional(z.string()),
-  start: z.optional(EventDateTimeSchema),
-  end: z.optional(EventDateTimeSchema),
-  attendees: z.optional(z.array(AttendeeSchema)),
-  hangoutLink: z.optional(z.string()),
-  extendedProperties: z.optional(z.object({ private: z.optional(z.record(z.string(), z.string())) })),
-  conferenceData: z.optional(
-    z.object({
-      entryPoints: z.optional(z.array(z.object({ entryPointType: z.string(), uri: z.string() }))),
-    }),
-  ),
-});
+export const GoogleEventSchema = z.lazy(() =>
+  z.object({
+    id: z.string(),
+    etag: z.optional(z.string()),
+    status: z.optional(z.string()),
+    htmlLink: z.optional(z.string()),
+    iCalUID: z.optional(z.string()),
+    sequence: z.optional(z.number()),
+    summary: z.optional(z.string()),
+    description: z.optional(z.string()),
+    location: z.optional(z.string()),
+    created: z.optional(z.string()),
+    updated: z.optional(z.string()),
+    start: z.optional(EventDateTimeSchema),
+    end: z.optional(EventDateTimeSchema),
+    attendees: z.optional(z.array(AttendeeSchema)),
+    hangoutLink: z.optional(z.string()),
+    extendedProperties: z.optional(z.object({ private: z.optional(z.record(z.string(), z.string())) })),
+    conferenceData: z.optional(
+      z.object({
+        entryPoints: z.optional(z.array(z.object({ entryPointType: z.string(), uri: z.string() }))),
+      }),
+    ),
+  }),
+);
 
 /** The parts of Google's Event resource this service reads. */
 export type GoogleEvent = z.infer<typeof GoogleEventSchema>;

@@ -7,11 +7,13 @@ import { readGoogleJson } from "./http";
 // listing (deleted events included) ends with a nextSyncToken; a listing from a sync token returns what
 // changed since, and answers 410 when Google wants a full sync again.
 
-const EventsPageSchema = z.object({
-  items: z._default(z.array(GoogleEventSchema), []),
-  nextPageToken: z.optional(z.string()),
-  nextSyncToken: z.optional(z.string()),
-});
+const EventsPageSchema = z.lazy(() =>
+  z.object({
+    items: z._default(z.array(GoogleEventSchema), []),
+    nextPageToken: z.optional(z.string()),
+    nextSyncToken: z.optional(z.string()),
+  }),
+);
 
 /** One page of an events listing. */
 export type EventsPage = z.infer<typeof EventsPageSchema>;

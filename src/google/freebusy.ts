@@ -6,21 +6,23 @@ import { readGoogleJson } from "./http";
 // freebusy.query (developers.google.com/calendar/api/v3/reference/freebusy/query): busy intervals of up
 // to 50 calendars over one window. A calendar Google cannot answer for comes back with its own errors.
 
-const TimePeriodSchema = z.object({ start: z.string(), end: z.string() });
-const FreeBusyResponseSchema = z.object({
-  calendars: z._default(
-    z.record(
-      z.string(),
-      z.object({
-        busy: z._default(z.array(TimePeriodSchema), []),
-        errors: z.optional(
-          z.array(z.object({ domain: z.optional(z.string()), reason: z.optional(z.string()) })),
-        ),
-      }),
+const TimePeriodSchema = z.lazy(() => z.object({ start: z.string(), end: z.string() }));
+const FreeBusyResponseSchema = z.lazy(() =>
+  z.object({
+    calendars: z._default(
+      z.record(
+        z.string(),
+        z.object({
+          busy: z._default(z.array(TimePeriodSchema), []),
+          errors: z.optional(
+            z.array(z.object({ domain: z.optional(z.string()), reason: z.optional(z.string()) })),
+          ),
+        }),
+      ),
+      {},
     ),
-    {},
-  ),
-});
+  }),
+);
 
 /** Google's answer for one calendar: its busy intervals (instants), or the reasons it had none. */
 export interface CalendarBusy {

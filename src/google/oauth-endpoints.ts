@@ -7,22 +7,26 @@ import { readGoogleFailure, readGoogleJson, sendGoogleRequest } from "./http";
 // instead of through oauth4webapi: its ID-token checks pin one issuer string while Google documents two,
 // so ID tokens must go through jose anyway, and what remains is a form post and a zod parse.
 
-const TokenResponseSchema = z.object({
-  access_token: z.string().check(z.minLength(1)),
-  expires_in: z.coerce.number().check(z.positive()),
-  refresh_token: z.optional(z.string().check(z.minLength(1))),
-  scope: z.optional(z.string()),
-  token_type: z.string(),
-  id_token: z.optional(z.string()),
-});
+const TokenResponseSchema = z.lazy(() =>
+  z.object({
+    access_token: z.string().check(z.minLength(1)),
+    expires_in: z.coerce.number().check(z.positive()),
+    refresh_token: z.optional(z.string().check(z.minLength(1))),
+    scope: z.optional(z.string()),
+    token_type: z.string(),
+    id_token: z.optional(z.string()),
+  }),
+);
 
 /** Google's token endpoint answer (RFC 6749 §5.1). */
 export type TokenResponse = z.infer<typeof TokenResponseSchema>;
 
-const OAuthErrorSchema = z.object({
-  error: z.string().check(z.regex(/^[\x20-\x7e]{1,64}$/)),
-  error_description: z.optional(z.string()),
-});
+const OAuthErrorSchema = z.lazy(() =>
+  z.object({
+    error: z.string().check(z.regex(/^[\x20-\x7e]{1,64}$/)),
+    error_description: z.optional(z.string()),
+  }),
+);
 
 /** An error answer from Google's token or revoke endpoint (RFC 6749 §5.2), e.g. `invalid_grant`. */
 export class GoogleOAuthError extends Error {

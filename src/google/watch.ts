@@ -6,11 +6,13 @@ import { readGoogleJson } from "./http";
 // Push notifications (developers.google.com/calendar/api/guides/push): events.watch opens a channel that
 // Google posts to on every change of the calendar's events; channels.stop closes it.
 
-const ChannelSchema = z.object({
-  id: z.string(),
-  resourceId: z.string(),
-  expiration: z.optional(z.coerce.number()),
-});
+const ChannelSchema = z.lazy(() =>
+  z.object({
+    id: z.string(),
+    resourceId: z.string(),
+    expiration: z.optional(z.coerce.number()),
+  }),
+);
 
 /** A channel as Google confirmed it. */
 export interface OpenedChannel {

@@ -41,7 +41,7 @@ export async function verifyGoogleIdToken(
     if (err instanceof errors.JWKSTimeout || (err instanceof Error && err.name === "TypeError")) {
       throw new ProblemError("google_unavailable", {
         detail: "Could not load Google's signing keys",
-        internal: String(err),
+        internal: err instanceof errors.JOSEError ? `${err.code}: ${err.message}` : String(err),
       });
     }
     const code = err instanceof errors.JOSEError ? err.code : "ERR_UNKNOWN";

@@ -6,12 +6,14 @@ import { KV_KEYS } from "../tokens/kv-keys";
 /** How long a consent may take, end to end. */
 export const OAUTH_STATE_TTL_SECONDS = 600;
 
-const OAuthStateRecordSchema = z.object({
-  codeVerifier: z.string(),
-  bindingHash: z.string(),
-  redirectUri: z.string(),
-  createdAt: z.number(),
-});
+const OAuthStateRecordSchema = z.lazy(() =>
+  z.object({
+    codeVerifier: z.string(),
+    bindingHash: z.string(),
+    redirectUri: z.string(),
+    createdAt: z.number(),
+  }),
+);
 
 /** What the callback needs from the start of the flow. */
 export type OAuthStateRecord = z.infer<typeof OAuthStateRecordSchema>;

@@ -7,12 +7,14 @@ import { KV_KEYS } from "./kv-keys";
 export const API_TOKEN_PREFIX = "cek_";
 const API_TOKEN_PATTERN = /^cek_[A-Za-z0-9_-]{43}$/;
 
-const ApiTokenRecordSchema = z.object({
-  accountId: z.string(),
-  email: z.string(),
-  tokenHash: z.string(),
-  createdAt: z.string(),
-});
+const ApiTokenRecordSchema = z.lazy(() =>
+  z.object({
+    accountId: z.string(),
+    email: z.string(),
+    tokenHash: z.string(),
+    createdAt: z.string(),
+  }),
+);
 
 /** Issues a new opaque API token for the account; only its SHA-256 hash is stored. */
 export async function issueApiToken(kv: KVNamespace, account: Account): Promise<string> {

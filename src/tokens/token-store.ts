@@ -2,20 +2,22 @@ import * as z from "zod/mini";
 import { importEncryptionKey, openJson, type Sealed, sealJson } from "./crypto";
 import { KV_KEYS } from "./kv-keys";
 
-const GrantRecordSchema = z.object({
-  accountId: z.string(),
-  email: z.string(),
-  accessToken: z.string(),
-  /** Epoch milliseconds. */
-  accessTokenExpiresAt: z.number(),
-  refreshToken: z.nullable(z.string()),
-  scopes: z.array(z.string()),
-  /** Records written before the accounts table kept the state may still say `reauthorization_required`. */
-  status: z.enum(["connected", "reauthorization_required"]),
-  /** The `accounts.grant_version` this record was written for (0: written before versions existed). */
-  grantVersion: z._default(z.number().check(z.int(), z.nonnegative()), 0),
-  updatedAt: z.string(),
-});
+const GrantRecordSchema = z.lazy(() =>
+  z.object({
+    accountId: z.string(),
+    email: z.string(),
+    accessToken: z.string(),
+    /** Epoch milliseconds. */
+    accessTokenExpiresAt: z.number(),
+    refreshToken: z.nullable(z.string()),
+    scopes: z.array(z.string()),
+    /** Records written before the accounts table kept the state may still say `reauthorization_required`. */
+    status: z.enum(["connected", "reauthorization_required"]),
+    /** The `accounts.grant_version` this record was written for (0: written before versions existed). */
+    grantVersion: z._default(z.number().check(z.int(), z.nonnegative()), 0),
+    updatedAt: z.string(),
+  }),
+);
 
 /** One connected Google account's tokens, as kept (encrypted) in KV. */
 export type GrantRecord = z.infer<typeof GrantRecordSchema>;

@@ -13,10 +13,12 @@ const TYPE_AAAA = 28;
 const NOERROR = 0;
 const NXDOMAIN = 3;
 
-const DnsJsonSchema = z.object({
-  Status: z.number().check(z.int()),
-  Answer: z.optional(z.array(z.object({ type: z.number().check(z.int()), data: z.string() }))),
-});
+const DnsJsonSchema = z.lazy(() =>
+  z.object({
+    Status: z.number().check(z.int()),
+    Answer: z.optional(z.array(z.object({ type: z.number().check(z.int()), data: z.string() }))),
+  }),
+);
 
 /**
  * The A and AAAA addresses of `host` (an empty list when the name does not exist or has none). CNAME
